@@ -1,0 +1,119 @@
+"""The audit schema: what was loaded, what was refused, how far each entity got,
+and a log row per pipeline step. Created idempotently before every run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import psycopg
+
+AUDIT_SCHEMA = "audit"
+
+DDL = """
+create schema if not exists audit;
+
+create table if not exists audit.load_manifest (
+    load_id         bigint generated always as identity primary key,
+    batch_date      date        not null,
+    entity          text        not null,
+    file_path       text        not null,  -- <batch>/<file>, relative to the landing zone
+    file_size       bigint      not null,
+    content_hash    text        not null,  -- sha256 of the file's bytes
+    data_lines      bigint,                -- records after the header
+    rows_loaded     bigint,
+    rows_quarantined bigint,
+    status          text        not null check (status in ('loaded', 'failed', 'replaced')),
+    load_path       text,                  -- fast (one COPY) or split (line-level checks)
+    drift           jsonb,                 -- extra and missing columns
+    error           text,
+    started_at      timestamptz not null,
+    finished_at     timestamptz not null
+);
+create unique index if not exists load_manifest_one_loaded_per_file
+    on audit.load_manifest (file_path) where status = 'loaded';
+
+create table if not exists audit.quarantine (
+    quarantine_id   bigint generated always as identity primary key,
+    load_id         bigint      not null references audit.load_manifest (load_id),
+    batch_date      date        not null,
+    entity          text        not null,
+    file_path       text        not null,
+    line_number     bigint      not null,
+    reason          text        not null,
+    raw_line        text        not null,  -- the line's bytes, invalid UTF-8 escaped
+    quarantined_at  timestamptz not null default now()
+);
+
+create table if not exists audit.watermarks (
+    entity          text primary key,
+    last_batch_date date        not null,
+    last_load_id    bigint      not null,
+    updated_at      timestamptz not null default now()
+);
+
+create table if not exists audit.run_log (
+    log_id          bigint generated always as identity primary key,
+    run_id          text        not null,
+    step            text        not null,
+    target          text,
+    status          text        not null check (status in ('running', 'success', 'failed', 'skipped')),
+    rows_affected   bigint,
+    details         jsonb,
+    error           text,
+    started_at      timestamptz not null,
+    finished_at     timestamptz
+);
+"""
+
+
+def ensure_schema(conn: psycopg.Connection) -> None:
+    # One advisory lock so that concurrent first runs do not race on DDL.
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('warehouse.audit.ddl'))")
+        conn.execute(DDL)
+
+
+@dataclass
+class Step:
+    """A run_log row being filled in by the step it describes."""
+
+    run_id: str
+    step: str
+    target: str | None = None
+    rows_affected: int | None = None
+    details: dict = field(default_factory=dict)
+    status: str = "success"
+
+
+@contextmanager
+def log_step(
+    conn: psycopg.Connection, run_id: str, step: str, target: str | None = None
+) -> Iterator[Step]:
+    """Record a step in audit.run_log: a 'running' row first, its outcome at the end.
+
+    ``conn`` must be in autocommit mode so the log survives the step's own failure.
+    """
+    record = Step(run_id, step, target)
+    started = datetime.now().astimezone()
+    log_id = conn.execute(
+        "insert into audit.run_log (run_id, step, target, status, started_at)"
+        " values (%s, %s, %s, 'running', %s) returning log_id",
+        (run_id, step, target, started),
+    ).fetchone()[0]
+    error: str | None = None
+    try:
+        yield record
+    except BaseException as exc:
+        record.status = "failed"
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        conn.execute(
+            "update audit.run_log set status = %s, rows_affected = %s, details = %s,"
+            " error = %s, finished_at = now() where log_id = %s",
+            (record.status, record.rows_affected, json.dumps(record.details), error, log_id),
+        )

@@ -1,0 +1,287 @@
+"""The `warehouse` command: parses arguments, calls the modules, prints with rich.
+
+It holds no pipeline logic of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from warehouse import db, embedded, pipeline, summary
+from warehouse.config import ConfigError, Settings, load_settings
+from warehouse.dbt_runner import DbtError, dbt_environment, write_profile
+from warehouse.ingest import FileResult, IngestError, IngestResult
+from warehouse.landing import LandingError, discover
+
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+app = typer.Typer(
+    help="E-commerce analytics warehouse: generate, ingest and build with dbt on PostgreSQL.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The PostgreSQL the warehouse uses (embedded unless PGHOST is set).")
+app.add_typer(db_app, name="db")
+
+USER_ERRORS = (ConfigError, db.DatabaseError, LandingError, IngestError, DbtError)
+
+LandingOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--landing",
+        help="Landing zone holding the batch folders "
+        "(default: data/landing, or WAREHOUSE_LANDING).",
+        file_okay=False,
+    ),
+]
+
+
+def _context() -> tuple[Settings, db.Connection]:
+    settings = load_settings()
+    return settings, db.resolve(settings)
+
+
+# --------------------------------------------------------------------------- db
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded server (or check the external one answers), create the database."""
+    settings, conn = _context()
+    db.ensure_database(settings, conn)
+    where = "embedded server" if conn.embedded else "external server"
+    console.print(f"[green]ready[/]: {where} at {conn.url()}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded server. An external server is left alone."""
+    settings, conn = _context()
+    if not conn.embedded:
+        console.print(f"PGHOST names an external server ({conn.url()}); nothing to stop.")
+        return
+    stopped = embedded.stop(settings.pgdata)
+    console.print(
+        "stopped the embedded server" if stopped else "the embedded server was not running"
+    )
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say which server is used and whether it is up."""
+    settings, conn = _context()
+    if conn.embedded:
+        state = embedded.read_state(settings.pgdata)
+        status = f"running (pid {state.pid})" if state.running else "stopped"
+        console.print(f"embedded server, data in {settings.pgdata}: {status}")
+        if not state.running:
+            raise typer.Exit(3)
+    else:
+        try:
+            with db.connect(conn.with_database("postgres")) as pg:
+                version = pg.execute("show server_version").fetchone()[0]
+        except db.DatabaseError as exc:
+            console.print(f"external server {conn.url()}: unreachable: {exc}")
+            raise typer.Exit(3) from None
+        console.print(f"external server {conn.url()}: up (PostgreSQL {version})")
+    console.print(f"database: {conn.url()}")
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the connection URL of the warehouse database."""
+    _, conn = _context()
+    print(conn.url())
+
+
+@db_app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def db_psql(ctx: typer.Context) -> None:
+    """Open psql on the warehouse database (extra arguments go to psql)."""
+    settings, conn = _context()
+    db.ensure_database(settings, conn)
+    psql = str(embedded.psql_path())
+    env = {**os.environ, **conn.libpq_env()}
+    raise typer.Exit(subprocess.call([psql, *ctx.args], env=env))
+
+
+@app.command("env")
+def env() -> None:
+    """Print shell exports for psql and plain dbt: eval "$(warehouse env)"."""
+    settings, conn = _context()
+    write_profile(settings)
+    for key, value in dbt_environment(settings, conn).items():
+        if key == "PGPASSWORD" and not value:
+            continue
+        print(f"export {key}={shlex.quote(value)}")
+
+
+# ------------------------------------------------------------------- pipeline
+
+
+def _file_progress(files: int) -> tuple[Progress, object]:
+    progress = Progress(
+        TextColumn("[bold]ingest[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+    task = progress.add_task("", total=files)
+    return progress, task
+
+
+def _ingest_table(result: IngestResult) -> Table:
+    table = Table(title="Ingestion", show_lines=False)
+    for column in ("batch", "file", "status", "rows", "quarantined", "drift / error"):
+        table.add_column(column, justify="right" if column in ("rows", "quarantined") else "left")
+    for f in result.files:
+        if f.status == "skipped":
+            continue
+        note = f.error or ", ".join(
+            [f"+{c}" for c in f.extra_columns] + [f"-{c}" for c in f.missing_columns]
+        )
+        style = {"loaded": "green", "failed": "red"}.get(f.status, "")
+        table.add_row(
+            f.file.batch_date.isoformat(),
+            f.file.path.name,
+            f"[{style}]{f.status}[/]",
+            f"{f.rows_loaded:,}",
+            f"{f.rows_quarantined:,}",
+            note,
+        )
+    skipped = result.count("skipped")
+    table.caption = (
+        f"{result.count('loaded')} files loaded, {skipped} already loaded (skipped), "
+        f"{result.count('failed')} failed; {result.rows_loaded:,} rows, "
+        f"{result.rows_quarantined:,} lines quarantined"
+    )
+    return table
+
+
+def _run_ingest(settings: Settings, conn: db.Connection, landing: Path, run_id: str) -> IngestResult:
+    files = sum(len(b.files) for b in discover(landing))
+    progress, task = _file_progress(files)
+
+    def on_file(result: FileResult) -> None:
+        progress.update(task, advance=1, description=f"{result.file.relative_path} {result.status}")
+
+    with progress:
+        result = pipeline.ingest(settings, conn, landing, run_id, on_file=on_file)
+    console.print(_ingest_table(result))
+    for failed in result.failed:
+        err_console.print(f"[red]error[/]: {failed.error}")
+    return result
+
+
+@app.command("ingest")
+def ingest(landing: LandingOption = None) -> None:
+    """Load every pending landing batch into the raw schema (COPY), in batch-date order."""
+    settings, conn = _context()
+    result = _run_ingest(settings, conn, landing or settings.landing_dir, pipeline.new_run_id())
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@app.command(
+    "build", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def build(ctx: typer.Context) -> None:
+    """Run `dbt build` on the warehouse database (extra arguments go to dbt)."""
+    settings, conn = _context()
+    pipeline.build(settings, conn, pipeline.new_run_id(), list(ctx.args))
+
+
+@app.command("run")
+def run(landing: LandingOption = None) -> None:
+    """The whole pipeline: ingest every pending batch, dbt build, print the summary."""
+    settings, conn = _context()
+    run_id = pipeline.new_run_id()
+    console.rule(f"run {run_id} on {conn.url()}")
+    ingested = _run_ingest(settings, conn, landing or settings.landing_dir, run_id)
+    pipeline.build(settings, conn, run_id)
+    _print_counts(conn)
+    if ingested.failed:
+        err_console.print(f"[red]error[/]: {len(ingested.failed)} landing files failed to load")
+        raise typer.Exit(1)
+
+
+def _print_counts(conn: db.Connection) -> None:
+    with db.connect(conn) as pg:
+        counts = summary.layer_counts(pg)
+    table = Table(title=f"Warehouse {conn.url()}")
+    table.add_column("layer")
+    table.add_column("relation")
+    table.add_column("kind")
+    table.add_column("rows", justify="right")
+    for c in counts:
+        table.add_row(c.schema, c.name, c.kind, f"{c.rows:,}")
+    console.print(table)
+
+
+@app.command("status")
+def status() -> None:
+    """Database, watermarks per entity, last loads and row counts per layer."""
+    settings, conn = _context()
+    db.ensure_database(settings, conn)
+    with db.connect(conn) as pg:
+        exists = pg.execute("select to_regclass('audit.watermarks') is not null").fetchone()[0]
+        if not exists:
+            console.print(f"{conn.url()}: nothing loaded yet (run `warehouse run`)")
+            return
+        marks = pg.execute(
+            "select w.entity, w.last_batch_date, w.updated_at,"
+            " (select count(*) from audit.load_manifest m where m.entity = w.entity"
+            "   and m.status = 'loaded'),"
+            " (select coalesce(sum(rows_quarantined), 0) from audit.load_manifest m"
+            "   where m.entity = w.entity and m.status = 'loaded')"
+            " from audit.watermarks w order by w.entity"
+        ).fetchall()
+    table = Table(title="Watermarks (last batch loaded per entity)")
+    for column in ("entity", "last batch", "loaded at", "files", "quarantined"):
+        table.add_column(column)
+    for entity, batch, updated, files, quarantined in marks:
+        table.add_row(
+            entity, batch.isoformat(), f"{updated:%Y-%m-%d %H:%M:%S}", str(files), str(quarantined)
+        )
+    console.print(table)
+    _print_counts(conn)
+
+
+def _register_generator() -> None:
+    from warehouse.generate.command import generate_command
+
+    app.command("generate")(generate_command)
+
+
+_register_generator()
+
+
+def main() -> None:
+    """Entry point: user errors become one clear line and exit code 1, not a traceback."""
+    import click
+
+    try:
+        code = app(standalone_mode=False)
+    except (*USER_ERRORS, embedded.EmbeddedServerError) as exc:
+        err_console.print(f"[red]error[/]: {exc}", highlight=False)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        err_console.print("interrupted")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
