@@ -40,7 +40,7 @@ demo: setup $(LANDING)/.generated
 	@echo
 	@echo "The warehouse is up: $$($(WAREHOUSE) db url)"
 	@echo "  query it:        $(WAREHOUSE) db psql   (or any client at that URL)"
-	@echo "  plain dbt:       eval \"\$$($(WAREHOUSE) env)\"   then  dbt build / dbt docs generate && dbt docs serve"
+	@echo "  plain dbt, psql: eval \"\$$($(WAREHOUSE) env)\"   then  dbt build | dbt docs generate && dbt docs serve | psql"
 	@echo "  stop the server: $(WAREHOUSE) db stop"
 
 test: setup

@@ -95,8 +95,15 @@ def test_cli_generates_and_prints_summary(tmp_path: Path) -> None:
                                       "3", "--out", str(out), "--clean"],
                             env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    assert "2025-07-01" in res.output and "total" in res.output
     assert sorted(p.name for p in out.iterdir()) == ["2025-06-30", "2025-07-01"]
+    assert "initial 2025-06-30" in res.output and "1 daily batches" in res.output
+    # The orders row: initial, daily and total counts of the files' data lines.
+    counts = [
+        len((out / batch / "orders.csv").read_text().splitlines()) - 1
+        for batch in ("2025-06-30", "2025-07-01")
+    ]
+    expected = f"orders │ {counts[0]:,} │ {counts[1]:,} │ {sum(counts):,} │"
+    assert expected in " ".join(res.output.split()), res.output
 
 
 def test_cli_user_errors_are_one_line(tmp_path: Path) -> None:

@@ -117,13 +117,20 @@ def db_psql(ctx: typer.Context) -> None:
 
 @app.command("env")
 def env() -> None:
-    """Print shell exports for psql and plain dbt: eval "$(warehouse env)"."""
+    """Print shell exports for psql and plain dbt: eval "$(warehouse env)"
+
+    The PG* variables of the resolved database, DBT_PROFILES_DIR of the
+    generated profile, and this installation's dbt and psql first on PATH.
+    """
     settings, conn = _context()
     write_profile(settings)
     for key, value in dbt_environment(settings, conn).items():
         if key == "PGPASSWORD" and not value:
             continue
         print(f"export {key}={shlex.quote(value)}")
+    # dbt and psql of this installation first on PATH.
+    tools = f"{Path(sys.executable).parent}:{embedded.psql_path().parent}"
+    print(f'export PATH={shlex.quote(tools)}:"$PATH"')
 
 
 # ------------------------------------------------------------------- pipeline

@@ -31,19 +31,31 @@ def _parse_rates(specs: list[str]) -> dict[str, float]:
 
 
 def summary_table(result: GenerateResult) -> Table:
-    """Rows per entity per batch, with totals and defects injected."""
+    """Rows per entity: the initial batch, the daily batches, the total; then defects.
+
+    Entities are rows, so the table fits a terminal whatever the number of days.
+    """
+    batches = list(result.row_counts)
+    initial, daily = batches[0], batches[1:]
     table = Table(title=f"Landing batches written to {result.out}")
-    table.add_column("batch")
+    table.add_column("entity")
+    table.add_column(f"initial {initial}", justify="right")
+    table.add_column(f"{len(daily)} daily batches", justify="right")
+    table.add_column("total", justify="right")
+
+    def row(label: str, counts: list[dict[str, int]], key: str | None, **style: str) -> None:
+        def total(items: list[dict[str, int]]) -> int:
+            return sum(c.get(key, 0) if key else sum(c.values()) for c in items)
+
+        table.add_row(
+            label, f"{total(counts[:1]):,}", f"{total(counts[1:]):,}", f"{total(counts):,}", **style
+        )
+
+    rows = [result.row_counts[b] for b in batches]
     for e in ENTITIES:
-        table.add_column(e.name, justify="right")
-    table.add_column("defects", justify="right")
-    for name, rows in result.row_counts.items():
-        table.add_row(name, *(f"{rows[e.name]:,}" if e.name in rows else "-" for e in ENTITIES),
-                      f"{sum(result.defect_counts[name].values()):,}")
-    totals = result.entity_totals()
-    table.add_row("total", *(f"{totals[e.name]:,}" for e in ENTITIES),
-                  f"{sum(sum(d.values()) for d in result.defect_counts.values()):,}",
-                  style="bold")
+        row(e.name, rows, e.name)
+    row("all rows", rows, None, style="bold")
+    row("defects injected", [result.defect_counts[b] for b in batches], None)
     return table
 
 
