@@ -24,7 +24,7 @@ help:
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: python3.11 (or python3) not found: install Python 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,semantic]'
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -53,6 +53,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m warehouse.bench.generator
+	$(BIN)/python -m warehouse.bench.ingest
 
 docs: setup
 	$(WAREHOUSE) db start

@@ -81,3 +81,36 @@ def test_a_second_run_loads_nothing_new(fresh_db: db.Connection, test_landing: P
     with db.connect(fresh_db) as pg:
         after = {e: pg.execute(f"select count(*) from raw.{e}").fetchone()[0] for e in LOAD_ORDER}
     assert after == before
+
+
+def test_after_a_reload_the_next_build_is_a_full_refresh(
+    fresh_db: db.Connection, tmp_path: Path
+) -> None:
+    """A reload deletes raw rows: an order that the corrected file no longer
+    carries must leave the facts, which only a full refresh does."""
+    import shutil
+
+    from .conftest import FIXTURES
+
+    landing = tmp_path / "landing"
+    shutil.copytree(FIXTURES / "landing", landing)
+    env = db_env(fresh_db)
+    assert run_cli("run", "--landing", str(landing), env=env).returncode == 0
+
+    orders = landing / "2025-01-02" / "orders.csv"
+    orders.write_text("".join(line for line in orders.read_text().splitlines(True)
+                              if not line.startswith("O004,")))
+    reload = run_cli("ingest", "--landing", str(landing), "--reload", "2025-01-02", env=env)
+    assert reload.returncode == 0, reload.output
+    rebuilt = run_cli("run", "--landing", str(landing), env=env)
+    assert rebuilt.returncode == 0, rebuilt.output
+    again = run_cli("run", "--landing", str(landing), env=env)
+    assert again.returncode == 0, again.output
+
+    with db.connect(fresh_db) as pg:
+        ids = [r[0] for r in pg.execute("select order_id from marts.fct_orders order by 1")]
+        builds = [r[0] for r in pg.execute(
+            "select target from audit.run_log where step = 'dbt build' order by log_id"
+        )]
+    assert "O004" not in ids and "O001" in ids
+    assert builds == ["build", "build --full-refresh", "build"]

@@ -33,6 +33,8 @@ create table if not exists audit.load_manifest (
     started_at      timestamptz not null,
     finished_at     timestamptz not null
 );
+-- Added after the first layout; a reload links the loads it replaced to the new one.
+alter table audit.load_manifest add column if not exists replaced_by bigint;
 create unique index if not exists load_manifest_one_loaded_per_file
     on audit.load_manifest (file_path) where status = 'loaded';
 
@@ -47,6 +49,7 @@ create table if not exists audit.quarantine (
     raw_line        text        not null,  -- the line's bytes, invalid UTF-8 escaped
     quarantined_at  timestamptz not null default now()
 );
+create index if not exists quarantine_by_load on audit.quarantine (load_id);
 
 create table if not exists audit.watermarks (
     entity          text primary key,
@@ -60,7 +63,8 @@ create table if not exists audit.run_log (
     run_id          text        not null,
     step            text        not null,
     target          text,
-    status          text        not null check (status in ('running', 'success', 'failed', 'skipped')),
+    status          text        not null
+                    check (status in ('running', 'success', 'failed', 'skipped')),
     rows_affected   bigint,
     details         jsonb,
     error           text,

@@ -9,6 +9,7 @@ import os
 import shlex
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from rich.table import Table
 
 from warehouse import db, embedded, pipeline, summary
 from warehouse.config import ConfigError, Settings, load_settings
+from warehouse.contract import parse_batch_date
 from warehouse.dbt_runner import DbtError, dbt_environment, write_profile
 from warehouse.ingest import FileResult, IngestError, IngestResult
 from warehouse.landing import LandingError, discover
@@ -152,33 +154,61 @@ def _file_progress(files: int) -> tuple[Progress, object]:
 
 def _ingest_table(result: IngestResult) -> Table:
     table = Table(title="Ingestion", show_lines=False)
-    for column in ("batch", "file", "status", "rows", "quarantined", "drift / error"):
-        table.add_column(column, justify="right" if column in ("rows", "quarantined") else "left")
+    numeric = ("rows", "quarantined", "seconds")
+    for column in ("batch", "file", "status", *numeric, "load", "drift / error"):
+        table.add_column(column, justify="right" if column in numeric else "left")
     for f in result.files:
         if f.status == "skipped":
             continue
         note = f.error or ", ".join(
             [f"+{c}" for c in f.extra_columns] + [f"-{c}" for c in f.missing_columns]
         )
+        status = "reloaded" if f.reloaded else f.status
         style = {"loaded": "green", "failed": "red"}.get(f.status, "")
         table.add_row(
             f.file.batch_date.isoformat(),
             f.file.path.name,
-            f"[{style}]{f.status}[/]",
+            f"[{style}]{status}[/]",
             f"{f.rows_loaded:,}",
             f"{f.rows_quarantined:,}",
+            f"{f.seconds:.2f}" if f.status == "loaded" else "",
+            f.load_path or "",
             note,
         )
     skipped = result.count("skipped")
+    reloaded = sum(1 for f in result.files if f.reloaded)
     table.caption = (
-        f"{result.count('loaded')} files loaded, {skipped} already loaded (skipped), "
+        f"{result.count('loaded')} files loaded"
+        + (f" ({reloaded} reloaded)" if reloaded else "")
+        + f", {skipped} already loaded (skipped), "
         f"{result.count('failed')} failed; {result.rows_loaded:,} rows, "
         f"{result.rows_quarantined:,} lines quarantined"
     )
     return table
 
 
-def _run_ingest(settings: Settings, conn: db.Connection, landing: Path, run_id: str) -> IngestResult:
+def _drift_lines(result: IngestResult) -> list[str]:
+    """One line per file whose columns differ from the contract."""
+    lines = []
+    for f in result.files:
+        if f.status != "loaded" or not (f.extra_columns or f.missing_columns):
+            continue
+        parts = []
+        if f.extra_columns:
+            parts.append(f"extra {', '.join(f.extra_columns)} (kept in _extra_columns)")
+        if f.missing_columns:
+            parts.append(f"missing {', '.join(f.missing_columns)} (loaded as NULL)")
+        lines.append(f"{f.file.relative_path}: {'; '.join(parts)}")
+    return lines
+
+
+def _run_ingest(
+    settings: Settings,
+    conn: db.Connection,
+    landing: Path,
+    run_id: str,
+    reload: date | None = None,
+) -> IngestResult:
     files = sum(len(b.files) for b in discover(landing))
     progress, task = _file_progress(files)
 
@@ -186,18 +216,45 @@ def _run_ingest(settings: Settings, conn: db.Connection, landing: Path, run_id: 
         progress.update(task, advance=1, description=f"{result.file.relative_path} {result.status}")
 
     with progress:
-        result = pipeline.ingest(settings, conn, landing, run_id, on_file=on_file)
+        result = pipeline.ingest(settings, conn, landing, run_id, on_file=on_file, reload=reload)
     console.print(_ingest_table(result))
+    for line in _drift_lines(result):
+        console.print(f"[yellow]schema drift[/]: {line}", highlight=False)
+    for path in result.ignored:
+        console.print(f"[yellow]ignored[/]: {path} is no entity of the landing contract")
     for failed in result.failed:
-        err_console.print(f"[red]error[/]: {failed.error}")
+        err_console.print(f"[red]error[/]: {failed.error}", highlight=False)
     return result
 
 
+def _parse_batch(value: str | None) -> date | None:
+    if value is None:
+        return None
+    batch = parse_batch_date(value)
+    if batch is None:
+        raise IngestError(f"--reload {value!r}: not a batch date (YYYY-MM-DD)")
+    return batch
+
+
 @app.command("ingest")
-def ingest(landing: LandingOption = None) -> None:
+def ingest(
+    landing: LandingOption = None,
+    reload: Annotated[
+        str | None,
+        typer.Option(
+            "--reload",
+            metavar="BATCH",
+            help="Replace what was loaded from batch BATCH (YYYY-MM-DD) with its files as "
+            "they are now; pending batches load as usual.",
+        ),
+    ] = None,
+) -> None:
     """Load every pending landing batch into the raw schema (COPY), in batch-date order."""
+    batch = _parse_batch(reload)
     settings, conn = _context()
-    result = _run_ingest(settings, conn, landing or settings.landing_dir, pipeline.new_run_id())
+    result = _run_ingest(
+        settings, conn, landing or settings.landing_dir, pipeline.new_run_id(), reload=batch
+    )
     if result.failed:
         raise typer.Exit(1)
 

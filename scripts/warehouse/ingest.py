@@ -1,32 +1,57 @@
 """Load landing batches into the raw layer with PostgreSQL COPY.
 
 Every file loads in one transaction (all of it or none of it), is recorded in
-audit.load_manifest with its content hash, and is skipped when loaded before.
-A clean file goes through one streamed COPY; a file COPY refuses is split into
-records, its valid records still load and its invalid lines go to
-audit.quarantine with their line number and reason. Data lines = raw rows +
-quarantined lines, checked for every file.
+audit.load_manifest with its content hash, and is skipped when loaded before;
+a loaded file whose content changed is refused unless its batch is reloaded.
+
+A clean file costs one streamed COPY straight into raw.<entity>: the load's
+metadata (batch date, file, load id, loaded-at) are column defaults set inside
+the load's transaction, the line number comes from a sequence, and the row
+hash is a generated column, so COPY is the only thing that touches the rows.
+When COPY refuses the file, the transaction rolls back to before it and the
+split path takes over: ``csvlines.Scanner`` finds the bad lines, which go to
+audit.quarantine with their line number and reason, and the runs of valid
+records between them are written to COPY as they are in the file. Data lines =
+raw rows + quarantined lines, checked for every file before it commits.
+
+A file with columns beyond the contract goes through a temporary table first,
+so the extra values can be kept as JSON in ``_extra_columns``.
+
+Files of different entities load in parallel, on one connection per worker;
+the files of one entity load one after the other, in batch-date order.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import queue
+import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from warehouse import audit, csvlines
-from warehouse.contract import RAW_METADATA_COLUMNS, Entity
+from warehouse.contract import LOAD_ORDER, RAW_METADATA_COLUMNS, Entity
 from warehouse.landing import Batch, LandingFile, discover
 
 RAW_SCHEMA = "raw"
-COPY_CHUNK = 1 << 20
+READ_CHUNK = 1 << 20
+#: Quarantined lines held in memory before they are written out.
+QUARANTINE_BATCH = 10_000
+#: Parallel loads: one per core, two at most (the machine this targets has two).
+DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
+#: First PostgreSQL with virtual generated columns; older ones store the row hash.
+VIRTUAL_COLUMNS_VERSION = 180000
 
 #: COPY errors that mean "this file has bad lines", as opposed to a lost server.
 DATA_ERRORS = (
@@ -35,6 +60,8 @@ DATA_ERRORS = (
     psycopg.errors.UntranslatableCharacter,
     psycopg.errors.InvalidTextRepresentation,
 )
+#: The load-time defaults of a raw table, set and dropped inside each load.
+_DEFAULTED = ("_batch_date", "_source_line", "_load_id", "_loaded_at")
 
 
 class IngestError(Exception):
@@ -47,16 +74,26 @@ class FileResult:
     status: str  # loaded, skipped, failed
     rows_loaded: int = 0
     rows_quarantined: int = 0
-    load_path: str | None = None
+    load_path: str | None = None  # fast, split
     extra_columns: tuple[str, ...] = ()
     missing_columns: tuple[str, ...] = ()
     error: str | None = None
     seconds: float = 0.0
+    load_id: int | None = None
+    replaced_load_ids: tuple[int, ...] = ()
+    started_at: datetime | None = None
+    attempted: bool = True  # False for a file that waited for an earlier failure
+
+    @property
+    def reloaded(self) -> bool:
+        return bool(self.replaced_load_ids)
 
 
 @dataclass
 class IngestResult:
     files: list[FileResult] = field(default_factory=list)
+    workers: int = 1
+    ignored: list[Path] = field(default_factory=list)  # .csv files of no contract entity
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -74,62 +111,161 @@ class IngestResult:
         return [f for f in self.files if f.status == "failed"]
 
 
+# ---------------------------------------------------------------- the tables
+
+
 def file_digest(path: Path) -> tuple[str, int, int]:
-    """sha256, size in bytes and number of line ends of a file, in one pass."""
-    digest = hashlib.sha256()
-    size = newlines = 0
+    """sha256, size in bytes and number of lines of a file, in one pass."""
+    digest = _Digest()
     with path.open("rb") as handle:
-        while chunk := handle.read(COPY_CHUNK):
+        while chunk := handle.read(READ_CHUNK):
             digest.update(chunk)
-            size += len(chunk)
-            newlines += chunk.count(b"\n")
-            last = chunk
-    if size and not last.endswith(b"\n"):
-        newlines += 1  # a last line without a line end is still a line
-    return digest.hexdigest(), size, newlines
+    return digest.hexdigest(), digest.size, digest.lines
 
 
-def raw_table_ddl(entity: Entity) -> sql.Composed:
+class _Digest:
+    """sha256, size and line count of bytes fed in order."""
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self.size = 0
+        self.complete = False  # fed up to the end of the file
+        self._newlines = 0
+        self._last = b""
+
+    def update(self, chunk: bytes) -> None:
+        self._sha.update(chunk)
+        self.size += len(chunk)
+        self._newlines += chunk.count(b"\n")
+        self._last = chunk[-1:] or self._last
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
+
+    @property
+    def lines(self) -> int:
+        """Lines, counting a last line without a line end."""
+        return self._newlines + (1 if self.size and self._last != b"\n" else 0)
+
+
+def line_sequence(entity: Entity) -> sql.Identifier:
+    """The sequence that numbers the lines of an entity's load."""
+    return sql.Identifier(RAW_SCHEMA, _sequence_name(entity))
+
+
+def _sequence_name(entity: Entity) -> str:
+    return f"{entity.name}_source_line_seq"
+
+
+def _sequence_regclass(entity: Entity) -> str:
+    """The sequence's qualified name as regclass text (entity names are plain)."""
+    return f"{RAW_SCHEMA}.{_sequence_name(entity)}"
+
+
+def _row_hash_expression(entity: Entity) -> sql.Composed:
+    """md5 over every source column, NULL told apart from ''; immutable, as a
+    generated column must be."""
+    parts = sql.SQL(" || ',' || ").join(
+        sql.SQL("quote_nullable({})").format(sql.Identifier(name)) for name in entity.column_names
+    )
+    return sql.SQL("md5({})").format(parts)
+
+
+def _source_file_expression(entity: Entity) -> sql.Composed:
+    """'<batch>/<entity>.csv' from the batch date: a landing file's path is
+    always that (landing.discover), so it need not be stored in every row."""
+    parts = [
+        sql.SQL("lpad(extract({} from _batch_date)::int::text, {}, '0')").format(
+            sql.SQL(field), sql.Literal(width)
+        )
+        for field, width in (("year", 4), ("month", 2), ("day", 2))
+    ]
+    return sql.SQL("{} || '-' || {} || '-' || {} || {}").format(
+        *parts, sql.Literal(f"/{entity.file_name}")
+    )
+
+
+def raw_table_ddl(entity: Entity, virtual: bool = True) -> sql.Composed:
+    """The raw table: source columns as text, then the load metadata.
+
+    ``_source_file`` and ``_row_hash`` are computed from the stored columns:
+    virtual generated columns where the server has them (PostgreSQL 18), so
+    loading does not pay for them, else stored ones. No index: COPY would pay
+    for it on every row, and only a reload looks rows up by load id.
+    """
     source_columns = [
         sql.SQL("{} text").format(sql.Identifier(name)) for name in entity.column_names
     ]
+    kind = sql.SQL("virtual" if virtual else "stored")
     metadata = [
         sql.SQL("_batch_date date not null"),
-        sql.SQL("_source_file text not null"),
+        sql.SQL("_source_file text generated always as ({}) {}").format(
+            _source_file_expression(entity), kind
+        ),
         sql.SQL("_source_line bigint not null"),
         sql.SQL("_load_id bigint not null"),
         sql.SQL("_loaded_at timestamptz not null"),
-        sql.SQL("_row_hash text not null"),
+        sql.SQL("_row_hash text generated always as ({}) {}").format(
+            _row_hash_expression(entity), kind
+        ),
         sql.SQL("_extra_columns jsonb"),
     ]
     assert len(metadata) == len(RAW_METADATA_COLUMNS)
-    table = sql.Identifier(RAW_SCHEMA, entity.name)
     return sql.SQL(
         "create table if not exists {table} ({columns});"
-        " create index if not exists {index} on {table} (_load_id)"
+        " create sequence if not exists {sequence} cache 10000"
     ).format(
-        table=table,
+        table=sql.Identifier(RAW_SCHEMA, entity.name),
         columns=sql.SQL(", ").join(source_columns + metadata),
-        index=sql.Identifier(f"{entity.name}_load_id_idx"),
+        sequence=line_sequence(entity),
     )
 
 
 def ensure_raw_tables(conn: psycopg.Connection, entities: list[Entity]) -> None:
+    virtual = conn.info.server_version >= VIRTUAL_COLUMNS_VERSION
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('warehouse.raw.ddl'))")
         conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(RAW_SCHEMA)))
+        _check_layout(conn, entities)
         for entity in entities:
-            conn.execute(raw_table_ddl(entity))
+            conn.execute(raw_table_ddl(entity, virtual=virtual))
+
+
+def _check_layout(conn: psycopg.Connection, entities: list[Entity]) -> None:
+    """Refuse raw tables from an earlier layout (a stored, non-generated hash)
+    rather than fail in the middle of a COPY."""
+    old = conn.execute(
+        "select c.relname from pg_attribute a join pg_class c on c.oid = a.attrelid"
+        " join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = %s and c.relname = any(%s)"
+        " and a.attname in ('_row_hash', '_source_file')"
+        " and a.attgenerated = '' and not a.attisdropped",
+        (RAW_SCHEMA, [e.name for e in entities]),
+    ).fetchall()
+    if old:
+        names = ", ".join(f"{RAW_SCHEMA}.{r[0]}" for r in old)
+        raise IngestError(
+            f"{names}: created by an earlier version of the ingestion (the row hash and the "
+            f"source file are not generated columns); drop the schemas raw and audit "
+            f"(`warehouse db psql -c "
+            f"'drop schema raw cascade; drop schema audit cascade'`) and ingest again"
+        )
+
+
+# ------------------------------------------------------------------ one file
 
 
 def _read_header(file: LandingFile) -> list[str]:
-    with file.path.open("rb") as handle:
-        first = handle.readline()
+    try:
+        with file.path.open("rb") as handle:
+            first = handle.readline()
+    except OSError as exc:
+        raise IngestError(f"{file.path}: cannot read the file ({exc.strerror})") from None
     if not first:
         raise IngestError(f"{file.path}: the file is empty (no header line)")
     try:
         header = csvlines.parse_header(first)
-    except (ValueError, UnicodeDecodeError, Exception) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:
         raise IngestError(f"{file.path}, line 1: not a valid CSV header ({exc})") from None
     seen = set()
     for position, name in enumerate(header, start=1):
@@ -141,33 +277,42 @@ def _read_header(file: LandingFile) -> list[str]:
     return header
 
 
-def _previous_load(conn: psycopg.Connection, file: LandingFile) -> tuple[int, str] | None:
-    row = conn.execute(
+def _previous_loads(conn: psycopg.Connection, file: LandingFile) -> list[tuple[int, str]]:
+    return conn.execute(
         "select load_id, content_hash from audit.load_manifest"
-        " where file_path = %s and status = 'loaded'",
+        " where file_path = %s and status = 'loaded' order by load_id",
         (file.relative_path,),
-    ).fetchone()
-    return (row[0], row[1]) if row else None
+    ).fetchall()
 
 
-def load_file(conn: psycopg.Connection, file: LandingFile) -> FileResult:
+@dataclass(frozen=True)
+class _Target:
+    """Where a file's COPY goes: the raw table itself, or a temporary table
+    shaped like the file when it carries extra columns."""
+
+    table: sql.Composable
+    columns: list[str]  # COPY's column list, in the file's order
+    staged: bool
+
+
+@dataclass
+class _Loaded:
+    rows: int
+    quarantined: int
+    data_lines: int
+    load_path: str
+    digest: _Digest
+
+
+def load_file(conn: psycopg.Connection, file: LandingFile, replace: bool = False) -> FileResult:
     """Load one landing file in one transaction; skip it when already loaded.
 
-    ``conn`` must be in autocommit mode: the function opens its own transaction.
+    With ``replace``, a file loaded before is loaded again and its earlier
+    rows are deleted in the same transaction. ``conn`` must be in autocommit
+    mode: the function opens its own transaction.
     """
     started = datetime.now().astimezone()
     clock = time.perf_counter()
-    content_hash, size, line_ends = file_digest(file.path)
-    previous = _previous_load(conn, file)
-    if previous is not None:
-        if previous[1] == content_hash:
-            return FileResult(file, "skipped")
-        raise IngestError(
-            f"{file.path}: this file was loaded before (load {previous[0]}) and its content "
-            f"has changed since: to replace batch {file.batch_date}, run "
-            f"`warehouse ingest --reload {file.batch_date}`"
-        )
-
     entity = file.entity
     header = _read_header(file)
     if entity.key not in header:
@@ -177,160 +322,434 @@ def load_file(conn: psycopg.Connection, file: LandingFile) -> FileResult:
         )
     extra = tuple(name for name in header if name not in entity.column_names)
     missing = tuple(name for name in entity.column_names if name not in header)
-    data_lines = max(line_ends - 1, 0)
+    before = _stat(file.path)
 
     with conn.transaction():
-        load_id = conn.execute(
-            "insert into audit.load_manifest (batch_date, entity, file_path, file_size,"
-            " content_hash, status, started_at, finished_at)"
-            " values (%s, %s, %s, %s, %s, 'loaded', %s, %s) returning load_id",
-            (file.batch_date, entity.name, file.relative_path, size, content_hash, started, started),
-        ).fetchone()[0]
-        _create_landing_table(conn, header)
-        load_path = "fast"
-        quarantined = 0
-        try:
-            with conn.transaction():
-                _copy_whole_file(conn, file.path, header)
-                copied = _count(conn)
-                if copied != data_lines:
-                    # Quoted line breaks or blank lines: line numbers need the split path.
-                    raise _NeedsSplit
-        except (_NeedsSplit, *DATA_ERRORS):
-            load_path = "split"
-            conn.execute("truncate _landing")
-            quarantined, data_lines = _copy_split(conn, file, header, load_id)
-        loaded = _insert_raw(conn, file, header, load_id, load_path)
-        if loaded + quarantined != data_lines:
+        # One load of an entity at a time, whatever the process: the line
+        # sequence and the table's load-time defaults belong to it.
+        conn.execute(
+            "select pg_advisory_xact_lock(hashtext('warehouse.ingest.' || %s))", (entity.name,)
+        )
+        previous = _previous_loads(conn, file)
+        if previous and not replace:
+            content_hash = file_digest(file.path)[0]
+            if all(h == content_hash for _, h in previous):
+                return FileResult(file, "skipped", started_at=started)
             raise IngestError(
-                f"{file.path}: {data_lines} data lines but {loaded} rows loaded and "
-                f"{quarantined} quarantined; nothing of this file was loaded"
+                f"{file.path}: this file was loaded before (load {previous[-1][0]}) and its "
+                f"content has changed since; to replace batch {file.batch_date}, run "
+                f"`warehouse ingest --reload {file.batch_date}`"
             )
-        drift = {"extra_columns": list(extra), "missing_columns": list(missing)}
-        conn.execute(
-            "update audit.load_manifest set data_lines = %s, rows_loaded = %s,"
-            " rows_quarantined = %s, load_path = %s, drift = %s, finished_at = now()"
-            " where load_id = %s",
-            (data_lines, loaded, quarantined, load_path, json.dumps(drift), load_id),
-        )
-        conn.execute(
-            "insert into audit.watermarks (entity, last_batch_date, last_load_id)"
-            " values (%s, %s, %s) on conflict (entity) do update set"
-            " last_batch_date = greatest(audit.watermarks.last_batch_date, excluded.last_batch_date),"
-            " last_load_id = excluded.last_load_id, updated_at = now()",
-            (entity.name, file.batch_date, load_id),
-        )
+        replaced = tuple(load_id for load_id, _ in previous)
+        if replaced:
+            _delete_loads(conn, entity, replaced)
+        load_id, loaded_at = _open_manifest_row(conn, file, started)
+        target = _prepare_target(conn, file, header, extra, load_id, loaded_at)
+        loaded = _copy(conn, file, target, load_id)
+        if target.staged:
+            rows = _insert_staged(conn, file, header, load_id, loaded_at)
+        else:
+            rows = loaded.rows
+            _drop_load_defaults(conn, entity)
+        _check(file, before, loaded, rows)
+        _close_manifest_row(conn, file, load_id, loaded, rows, extra, missing, replaced)
     return FileResult(
         file,
         "loaded",
-        rows_loaded=loaded,
-        rows_quarantined=quarantined,
-        load_path=load_path,
+        rows_loaded=rows,
+        rows_quarantined=loaded.quarantined,
+        load_path=loaded.load_path,
         extra_columns=extra,
         missing_columns=missing,
         seconds=time.perf_counter() - clock,
+        load_id=load_id,
+        replaced_load_ids=replaced,
+        started_at=started,
+    )
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
+
+
+def _delete_loads(conn: psycopg.Connection, entity: Entity, load_ids: tuple[int, ...]) -> None:
+    """Take earlier loads of a file out: their raw rows go, their manifest rows
+    (and the quarantined lines linked to them) stay, marked replaced."""
+    conn.execute(
+        sql.SQL("delete from {} where _load_id = any(%s)").format(
+            sql.Identifier(RAW_SCHEMA, entity.name)
+        ),
+        (list(load_ids),),
+    )
+    conn.execute(
+        "update audit.load_manifest set status = 'replaced' where load_id = any(%s)",
+        (list(load_ids),),
+    )
+
+
+def _open_manifest_row(
+    conn: psycopg.Connection, file: LandingFile, started: datetime
+) -> tuple[int, datetime]:
+    row = conn.execute(
+        "insert into audit.load_manifest (batch_date, entity, file_path, file_size,"
+        " content_hash, status, started_at, finished_at)"
+        " values (%s, %s, %s, 0, '', 'loaded', %s, %s) returning load_id, now()",
+        (file.batch_date, file.entity.name, file.relative_path, started, started),
+    ).fetchone()
+    return row[0], row[1]
+
+
+def _prepare_target(
+    conn: psycopg.Connection,
+    file: LandingFile,
+    header: list[str],
+    extra: tuple[str, ...],
+    load_id: int,
+    loaded_at: datetime,
+) -> _Target:
+    entity = file.entity
+    if extra:
+        # Positional names: a file's column names may be anything, even ours.
+        staged = [f"c{i}" for i in range(1, len(header) + 1)]
+        conn.execute(
+            sql.SQL(
+                "create temporary table _landing ({columns}, _source_line bigint not null"
+                " default nextval({sequence})) on commit drop"
+            ).format(
+                columns=sql.SQL(", ").join(
+                    sql.SQL("{} text").format(sql.Identifier(name)) for name in staged
+                ),
+                sequence=sql.Literal(_sequence_regclass(entity)),
+            )
+        )
+        return _Target(sql.Identifier("_landing"), staged, staged=True)
+    _set_load_defaults(conn, file, load_id, loaded_at)
+    return _Target(sql.Identifier(RAW_SCHEMA, entity.name), header, staged=False)
+
+
+def _set_load_defaults(
+    conn: psycopg.Connection, file: LandingFile, load_id: int, loaded_at: datetime
+) -> None:
+    """Constant defaults for this load, so COPY fills the metadata columns
+    without a per-row function call. Inside the load's transaction, so no one
+    else ever sees them; the ALTER locks the table until the load commits."""
+    entity = file.entity
+    values = {
+        "_batch_date": sql.Literal(file.batch_date),
+        "_source_line": sql.SQL("nextval({}::regclass)").format(
+            sql.Literal(_sequence_regclass(entity))
+        ),
+        "_load_id": sql.Literal(load_id),
+        "_loaded_at": sql.Literal(loaded_at),
+    }
+    conn.execute(
+        sql.SQL("alter table {} {}").format(
+            sql.Identifier(RAW_SCHEMA, entity.name),
+            sql.SQL(", ").join(
+                sql.SQL("alter column {} set default {}").format(sql.Identifier(name), value)
+                for name, value in values.items()
+            ),
+        )
+    )
+
+
+def _drop_load_defaults(conn: psycopg.Connection, entity: Entity) -> None:
+    conn.execute(
+        sql.SQL("alter table {} {}").format(
+            sql.Identifier(RAW_SCHEMA, entity.name),
+            sql.SQL(", ").join(
+                sql.SQL("alter column {} drop default").format(sql.Identifier(name))
+                for name in _DEFAULTED
+            ),
+        )
+    )
+
+
+def _restart_lines(conn: psycopg.Connection, entity: Entity, line: int) -> None:
+    """The next row COPY writes gets line number ``line``."""
+    conn.execute(
+        "select setval(%s::regclass, %s, false)",
+        (_sequence_regclass(entity), line),
     )
 
 
 class _NeedsSplit(Exception):
-    pass
+    """COPY took the file but counted other records than the file has lines
+    (quoted line breaks, blank lines): line numbers need the split path."""
 
 
-def _create_landing_table(conn: psycopg.Connection, header: list[str]) -> None:
-    """A temporary table shaped like the file. The fast path numbers records by
-    their order in the file (_ordinal); the split path sends each line number."""
-    columns = [sql.SQL("{} text").format(sql.Identifier(name)) for name in header]
-    conn.execute(
-        sql.SQL(
-            "create temporary table _landing ({columns}, _line bigint,"
-            " _ordinal bigint generated always as identity) on commit drop"
-        ).format(columns=sql.SQL(", ").join(columns))
+def _copy(conn: psycopg.Connection, file: LandingFile, target: _Target, load_id: int) -> _Loaded:
+    """The fast path, and the split path when COPY refuses the file."""
+    digest = _Digest()
+    try:
+        with conn.transaction():
+            _restart_lines(conn, file.entity, 2)
+            rows = _copy_whole_file(conn, file.path, target, digest)
+            if rows != digest.lines - 1:
+                raise _NeedsSplit
+            return _Loaded(rows, 0, rows, "fast", digest)
+    except (_NeedsSplit, *DATA_ERRORS):
+        pass
+    # COPY reports bad data when the stream ends, so the hash is usually done.
+    return _copy_split(conn, file, target, load_id, digest if digest.complete else _Digest())
+
+
+def _copy_statement(
+    target: _Target, header: bool, where: sql.Composable | None = None
+) -> sql.Composed:
+    options = "format csv, encoding 'UTF8'" + (", header true" if header else "")
+    return sql.SQL("copy {} ({}) from stdin with ({}){}").format(
+        target.table,
+        sql.SQL(", ").join(sql.Identifier(name) for name in target.columns),
+        sql.SQL(options),
+        sql.SQL(" where {}").format(where) if where is not None else sql.SQL(""),
     )
 
 
-def _count(conn: psycopg.Connection) -> int:
-    return conn.execute("select count(*) from _landing").fetchone()[0]
-
-
-def _copy_whole_file(conn: psycopg.Connection, path: Path, header: list[str]) -> None:
-    """The fast path: stream the file's bytes to COPY; records keep file order."""
-    statement = sql.SQL(
-        "copy _landing ({}) from stdin with (format csv, header match, encoding 'UTF8')"
-    ).format(sql.SQL(", ").join(sql.Identifier(name) for name in header))
-    with path.open("rb") as handle, conn.cursor().copy(statement) as copy:
-        while chunk := handle.read(COPY_CHUNK):
-            copy.write(chunk)
+def _copy_whole_file(conn: psycopg.Connection, path: Path, target: _Target, digest: _Digest) -> int:
+    """Stream the file's bytes to COPY, hashing and counting lines on the way."""
+    with path.open("rb") as handle, conn.cursor() as cursor:
+        with cursor.copy(_copy_statement(target, header=True)) as copy:
+            while chunk := handle.read(READ_CHUNK):
+                digest.update(chunk)
+                copy.write(chunk)
+            digest.complete = True
+        return cursor.rowcount
 
 
 def _copy_split(
-    conn: psycopg.Connection, file: LandingFile, header: list[str], load_id: int
-) -> tuple[int, int]:
-    """The slow path: valid records to COPY with their line numbers, invalid
-    lines to the quarantine. Returns (quarantined lines, data records)."""
-    columns = sql.SQL(", ").join(
-        [sql.Identifier(n) for n in header] + [sql.Identifier("_line")]
-    )
-    bad: list[tuple] = []
-    records = 0
-    statement = sql.SQL("copy _landing ({}) from stdin with (format csv)").format(columns)
-    with conn.cursor().copy(statement) as copy:
-        for record in csvlines.records(file.path, len(header)):
-            records += 1
-            if record.text is None:
-                bad.append(
-                    (
-                        load_id,
-                        file.batch_date,
-                        file.entity.name,
-                        file.relative_path,
-                        record.line,
-                        record.reason,
-                        record.raw.decode("utf-8", errors="backslashreplace").rstrip("\r\n"),
-                    )
-                )
-                continue
-            copy.write(f"{record.text},{record.line}\n".encode())
-    if bad:
-        with conn.cursor() as cursor:
-            cursor.executemany(
-                "insert into audit.quarantine (load_id, batch_date, entity, file_path,"
-                " line_number, reason, raw_line) values (%s, %s, %s, %s, %s, %s, %s)",
-                bad,
-            )
-    return len(bad), records
+    conn: psycopg.Connection, file: LandingFile, target: _Target, load_id: int, digest: _Digest
+) -> _Loaded:
+    """Valid records to COPY, span by span; invalid lines to the quarantine.
+    ``digest``: the file's, or an empty one for the scan to fill."""
+    header = _read_header(file)
+    on_bytes = None if digest.complete else digest.update
+    scanner = csvlines.Scanner(file.path, header, on_bytes=on_bytes)
+    writer = _SplitWriter(conn, file, target, header.index(file.entity.key), load_id)
+    try:
+        for event in scanner:
+            if isinstance(event, csvlines.Span):
+                writer.span(event)
+            else:
+                writer.bad(event)
+        writer.close()
+    except DATA_ERRORS as exc:
+        # The scanner follows COPY's rules, so this means a case it missed.
+        raise IngestError(
+            f"{file.path}, after line {writer.first_line_of_copy}: COPY refused a record the "
+            f"line checks passed ({exc.diag.message_primary}); nothing of this file was loaded"
+        ) from None
+    finally:
+        writer.abort()
+    counts = scanner.counts
+    if writer.rows != counts.good:
+        raise IngestError(
+            f"{file.path}: COPY stored {writer.rows} rows for {counts.good} valid records; "
+            f"nothing of this file was loaded"
+        )
+    return _Loaded(writer.rows, writer.quarantined, counts.records, "split", digest)
 
 
-def _insert_raw(
-    conn: psycopg.Connection, file: LandingFile, header: list[str], load_id: int, load_path: str
-) -> int:
-    entity = file.entity
-    source_values = [
-        sql.Identifier(name) if name in header else sql.SQL("null::text")
-        for name in entity.column_names
-    ]
-    extra = [name for name in header if name not in entity.column_names]
-    if extra:
-        extra_json = sql.SQL("jsonb_build_object({})").format(
-            sql.SQL(", ").join(
-                sql.SQL("{}, {}").format(sql.Literal(name), sql.Identifier(name)) for name in extra
+class _SplitWriter:
+    """Writes spans of valid records to one COPY, keeping the line sequence in
+    step with the file.
+
+    Restarting COPY where the numbering jumps would cost milliseconds per bad
+    line, so each line that loads no row (a bad line, a blank line, the rest of
+    a record with quoted line breaks) is sent as a placeholder row instead: it
+    takes its line number from the sequence, and COPY's WHERE clause drops it.
+    Its key is a token made for this load, which no source value can equal.
+    """
+
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        file: LandingFile,
+        target: _Target,
+        key_position: int,
+        load_id: int,
+    ) -> None:
+        self.conn = conn
+        self.file = file
+        self.load_id = load_id
+        self.rows = 0
+        self.quarantined = 0
+        self.first_line_of_copy = 2
+        token = f"warehouse-placeholder-{uuid.uuid4().hex}"
+        key = sql.Identifier(target.columns[key_position])
+        self._statement = _copy_statement(
+            target,
+            header=False,
+            where=sql.SQL("{} is distinct from {}").format(key, sql.Literal(token)),
+        )
+        fields = [b""] * len(target.columns)
+        fields[key_position] = token.encode()
+        self._placeholder = b",".join(fields)
+        self._cursor = conn.cursor()
+        self._copy_cm: AbstractContextManager[Any] | None = None
+        self._copy: Any = None
+        self._next_line = -1
+        self._crlf = False
+        self._bad: list[tuple[Any, ...]] = []
+
+    def span(self, span: csvlines.Span) -> None:
+        if self._copy is None or span.crlf != self._crlf:
+            self._start(span.first_line, span.crlf)
+        gap = span.first_line - self._next_line
+        assert gap >= 0, "spans arrive in file order"
+        if gap:
+            self._copy.write((self._placeholder + (b"\r\n" if self._crlf else b"\n")) * gap)
+        self._copy.write(span.data)
+        self._next_line = span.first_line + span.records
+
+    def bad(self, line: csvlines.BadLine) -> None:
+        file = self.file
+        raw = line.raw.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00")
+        self._bad.append(
+            (
+                self.load_id,
+                file.batch_date,
+                file.entity.name,
+                file.relative_path,
+                line.line,
+                line.reason,
+                raw,
             )
         )
-    else:
-        extra_json = sql.SQL("null::jsonb")
+        if len(self._bad) >= QUARANTINE_BATCH:
+            self._flush_bad()
+
+    def close(self) -> None:
+        self._end_copy()
+        self._flush_bad()
+
+    def abort(self) -> None:
+        """After an error: leave COPY so the transaction can roll back."""
+        if self._copy_cm is not None:
+            cm, self._copy_cm, self._copy = self._copy_cm, None, None
+            with suppress(psycopg.Error):
+                cm.__exit__(IngestError, IngestError("aborted"), None)
+        self._cursor.close()
+
+    def _start(self, line: int, crlf: bool) -> None:
+        """A new COPY whose first row gets line number ``line`` (COPY learns the
+        line end from its first row, so a change of line end needs a new one)."""
+        self._end_copy()
+        _restart_lines(self.conn, self.file.entity, line)
+        self._copy_cm = self._cursor.copy(self._statement)
+        self._copy = self._copy_cm.__enter__()
+        self._next_line = line
+        self._crlf = crlf
+        self.first_line_of_copy = line
+
+    def _end_copy(self) -> None:
+        if self._copy_cm is not None:
+            cm, self._copy_cm, self._copy = self._copy_cm, None, None
+            cm.__exit__(None, None, None)
+            self.rows += self._cursor.rowcount
+
+    def _flush_bad(self) -> None:
+        if not self._bad:
+            return
+        self._end_copy()
+        with self._cursor.copy(
+            "copy audit.quarantine (load_id, batch_date, entity, file_path, line_number,"
+            " reason, raw_line) from stdin"
+        ) as copy:
+            for row in self._bad:
+                copy.write_row(row)
+        self.quarantined += len(self._bad)
+        self._bad.clear()
+
+
+def _insert_staged(
+    conn: psycopg.Connection,
+    file: LandingFile,
+    header: list[str],
+    load_id: int,
+    loaded_at: datetime,
+) -> int:
+    """From the temporary table to raw: contract columns by name, the others as JSON."""
+    entity = file.entity
+    staged = {name: sql.Identifier(f"c{i}") for i, name in enumerate(header, start=1)}
+    present = [name for name in entity.column_names if name in staged]
+    extra = [name for name in header if name not in entity.column_names]
+    extra_json = sql.SQL("jsonb_build_object({})").format(
+        sql.SQL(", ").join(sql.SQL("{}::text, {}").format(sql.Literal(n), staged[n]) for n in extra)
+    )
     statement = sql.SQL(
-        "insert into {table} ({columns}) select {values}, %s, %s,"
-        " coalesce(_line, _ordinal + 1), %s, now(), md5(row({values})::text), {extra}"
-        " from _landing"
+        "insert into {table} ({columns}, _batch_date, _source_line, _load_id, _loaded_at,"
+        " _extra_columns) select {values}, %s, _source_line, %s, %s, {extra} from _landing"
     ).format(
         table=sql.Identifier(RAW_SCHEMA, entity.name),
-        columns=sql.SQL(", ").join(
-            sql.Identifier(n) for n in (*entity.column_names, *RAW_METADATA_COLUMNS)
-        ),
-        values=sql.SQL(", ").join(source_values),
+        columns=sql.SQL(", ").join(sql.Identifier(n) for n in present),
+        values=sql.SQL(", ").join(staged[n] for n in present),
         extra=extra_json,
     )
-    cursor = conn.execute(statement, (file.batch_date, file.relative_path, load_id))
+    cursor = conn.execute(statement, (file.batch_date, load_id, loaded_at))
     return cursor.rowcount
+
+
+def _check(file: LandingFile, before: tuple[int, int], loaded: _Loaded, rows: int) -> None:
+    """Every data line is a raw row or a quarantined line, and the file did not
+    change while it loaded; otherwise nothing of it commits."""
+    if _stat(file.path) != before or loaded.digest.size != before[0]:
+        raise IngestError(
+            f"{file.path}: the file changed while it was being loaded; nothing of it was "
+            f"loaded, run the ingestion again once it is complete"
+        )
+    if rows + loaded.quarantined != loaded.data_lines:
+        raise IngestError(
+            f"{file.path}: {loaded.data_lines} data lines but {rows} rows loaded and "
+            f"{loaded.quarantined} quarantined; nothing of this file was loaded"
+        )
+
+
+def _close_manifest_row(
+    conn: psycopg.Connection,
+    file: LandingFile,
+    load_id: int,
+    loaded: _Loaded,
+    rows: int,
+    extra: tuple[str, ...],
+    missing: tuple[str, ...],
+    replaced: tuple[int, ...],
+) -> None:
+    drift = {"extra_columns": list(extra), "missing_columns": list(missing)}
+    conn.execute(
+        "update audit.load_manifest set file_size = %s, content_hash = %s, data_lines = %s,"
+        " rows_loaded = %s, rows_quarantined = %s, load_path = %s, drift = %s,"
+        " finished_at = clock_timestamp() where load_id = %s",
+        (
+            loaded.digest.size,
+            loaded.digest.hexdigest(),
+            loaded.data_lines,
+            rows,
+            loaded.quarantined,
+            loaded.load_path,
+            json.dumps(drift),
+            load_id,
+        ),
+    )
+    if replaced:
+        conn.execute(
+            "update audit.load_manifest set replaced_by = %s where load_id = any(%s)",
+            (load_id, list(replaced)),
+        )
+    conn.execute(
+        "insert into audit.watermarks (entity, last_batch_date, last_load_id)"
+        " values (%s, %s, %s) on conflict (entity) do update set"
+        " last_load_id = case when excluded.last_batch_date >= audit.watermarks.last_batch_date"
+        "   then excluded.last_load_id else audit.watermarks.last_load_id end,"
+        " last_batch_date = greatest(audit.watermarks.last_batch_date,"
+        "   excluded.last_batch_date),"
+        " updated_at = now()",
+        (file.entity.name, file.batch_date, load_id),
+    )
+
+
+# ------------------------------------------------------------ the landing zone
 
 
 def pending_files(batches: list[Batch]) -> list[LandingFile]:
@@ -342,47 +761,249 @@ def ingest_landing(
     landing_dir: Path,
     on_file: Callable[[FileResult], None] | None = None,
     until: date | None = None,
+    reload: date | None = None,
+    workers: int | None = None,
 ) -> IngestResult:
     """Load every batch not loaded yet, in batch-date order.
 
-    A file that fails (missing key column, changed content, unreadable header)
+    ``reload``: a batch date whose files replace what was loaded from them.
+    ``workers``: parallel loads (default: ``DEFAULT_WORKERS``), each on a
+    connection of its own opened like ``conn``, which only keeps the books.
+
+    A file that fails (missing key column, changed content, lost connection)
     is recorded as failed with its error; the other files still load, except
-    later unloaded files of the same entity, which wait so that batches stay in
-    order.
+    later unloaded files of the same entity, which wait so that batches stay
+    in order.
     """
     batches = discover(landing_dir)
     if until is not None:
         batches = [b for b in batches if b.batch_date <= until]
     audit.ensure_schema(conn)
-    ensure_raw_tables(conn, sorted({f.entity for f in pending_files(batches)}, key=_order))
-    result = IngestResult()
-    blocked: set[str] = set()
-    for file in pending_files(batches):
-        if file.entity.name in blocked and _previous_load(conn, file) is None:
-            outcome = FileResult(
-                file, "failed", error=f"{file.path}: waits for an earlier failed batch of "
-                f"{file.entity.name}"
-            )
-        else:
-            try:
-                outcome = load_file(conn, file)
-            except IngestError as exc:
-                outcome = FileResult(file, "failed", error=str(exc))
-                blocked.add(file.entity.name)
-                _record_failure(conn, file, str(exc))
-        result.files.append(outcome)
-        if on_file:
-            on_file(outcome)
-    return result
+    files = pending_files(batches)
+    if reload is not None:
+        _check_reload(conn, batches, reload, landing_dir)
+    ensure_raw_tables(conn, sorted({f.entity for f in files}, key=_order))
+    jobs = max(1, min(workers or DEFAULT_WORKERS, len(files)))
+    outcomes = _Run(conn, files, reload, jobs, on_file).run() if files else []
+    ignored = [path for batch in batches for path in batch.unknown_files]
+    return IngestResult(outcomes, workers=jobs, ignored=ignored)
 
 
 def _order(entity: Entity) -> int:
-    from warehouse.contract import LOAD_ORDER
-
     return LOAD_ORDER.index(entity.name)
 
 
-def _record_failure(conn: psycopg.Connection, file: LandingFile, error: str) -> None:
+def _check_reload(
+    conn: psycopg.Connection, batches: list[Batch], reload: date, landing_dir: Path
+) -> None:
+    """A reload needs the batch's folder, with every file loaded from it before."""
+    batch = next((b for b in batches if b.batch_date == reload), None)
+    if batch is None:
+        raise IngestError(
+            f"--reload {reload}: there is no batch folder {landing_dir / reload.isoformat()}"
+        )
+    present = {f.relative_path for f in batch.files}
+    gone = [
+        path
+        for (path,) in conn.execute(
+            "select distinct file_path from audit.load_manifest"
+            " where batch_date = %s and status = 'loaded' order by file_path",
+            (reload,),
+        ).fetchall()
+        if path not in present
+    ]
+    if gone:
+        raise IngestError(
+            f"--reload {reload}: {', '.join(gone)} was loaded from this batch but is no "
+            f"longer in {batch.path}; put it back (a reload replaces files, it does not "
+            f"delete them)"
+        )
+
+
+# ------------------------------------------------------------------ the workers
+
+
+class _Scheduler:
+    """Hands out files: the first pending file whose entity no worker holds, so
+    an entity's batches load in date order while other entities go alongside."""
+
+    def __init__(self, files: list[LandingFile]) -> None:
+        self._pending = list(enumerate(files))
+        self._busy: set[str] = set()
+        self.blocked: set[str] = set()
+        self._cond = threading.Condition()
+        self._stopped = False
+
+    def take(self) -> tuple[int, LandingFile] | None:
+        with self._cond:
+            while not self._stopped and self._pending:
+                for position, (index, file) in enumerate(self._pending):
+                    if file.entity.name not in self._busy:
+                        del self._pending[position]
+                        self._busy.add(file.entity.name)
+                        return index, file
+                self._cond.wait()
+            return None
+
+    def done(self, file: LandingFile, failed: bool) -> None:
+        with self._cond:
+            self._busy.discard(file.entity.name)
+            if failed:
+                self.blocked.add(file.entity.name)
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+
+_DONE = object()
+
+
+class _Run:
+    """One ingestion: worker threads load, this thread keeps the books and
+    reports each file as it finishes (``on_file`` runs here, never in a worker)."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        files: list[LandingFile],
+        reload: date | None,
+        jobs: int,
+        on_file: Callable[[FileResult], None] | None,
+    ) -> None:
+        self.conn = conn
+        self.files = files
+        self.reload = reload
+        self.jobs = jobs
+        self.on_file = on_file
+        self.scheduler = _Scheduler(files)
+        self.events: queue.Queue[Any] = queue.Queue()
+        self.worker_conns: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+
+    def run(self) -> list[FileResult]:
+        threads = [
+            threading.Thread(target=self._work, name=f"ingest-{n}", daemon=True)
+            for n in range(self.jobs)
+        ]
+        for thread in threads:
+            thread.start()
+        results: dict[int, FileResult] = {}
+        error: BaseException | None = None
+        try:
+            for event in self._events(len(threads)):
+                if isinstance(event, BaseException):
+                    error = error or event
+                    self.scheduler.stop()
+                    continue
+                index, outcome = event
+                if outcome.status == "failed" and outcome.attempted:
+                    _record_failure(self.conn, outcome)
+                results[index] = outcome
+                if self.on_file:
+                    self.on_file(outcome)
+        except BaseException:
+            self._abort()
+            raise
+        finally:
+            for thread in threads:
+                thread.join(timeout=30)
+        if error is not None:
+            raise error
+        return [results[i] for i in sorted(results)]
+
+    def _events(self, workers: int) -> Iterator[Any]:
+        running = workers
+        while running:
+            event = self.events.get()
+            if event is _DONE:
+                running -= 1
+            else:
+                yield event
+
+    def _abort(self) -> None:
+        """Interrupted: no new files, and the loads in progress are cancelled
+        (their transactions roll back)."""
+        self.scheduler.stop()
+        with self._lock:
+            for worker_conn in self.worker_conns:
+                with suppress(psycopg.Error, OSError):
+                    worker_conn.cancel_safe(timeout=5)
+
+    def _connect(self) -> psycopg.Connection:
+        info = self.conn.info
+        try:
+            worker_conn = psycopg.connect(
+                info.dsn,
+                password=info.password or None,
+                autocommit=True,
+                application_name="warehouse ingest",
+            )
+        except psycopg.OperationalError as exc:
+            raise IngestError(f"cannot open a loading connection: {exc}") from None
+        with self._lock:
+            self.worker_conns.append(worker_conn)
+        return worker_conn
+
+    def _work(self) -> None:
+        worker_conn: psycopg.Connection | None = None
+        try:
+            while (item := self.scheduler.take()) is not None:
+                index, file = item
+                if worker_conn is None or worker_conn.broken or worker_conn.closed:
+                    worker_conn = self._connect()
+                outcome = self._load(worker_conn, file)
+                self.scheduler.done(file, outcome.status == "failed")
+                self.events.put((index, outcome))
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            self.events.put(exc)
+        finally:
+            if worker_conn is not None:
+                worker_conn.close()
+            self.events.put(_DONE)
+
+    def _load(self, worker_conn: psycopg.Connection, file: LandingFile) -> FileResult:
+        """Load one file; every way it can fail becomes a failed result."""
+        started = datetime.now().astimezone()
+        try:
+            if file.entity.name in self.scheduler.blocked and not _previous_loads(
+                worker_conn, file
+            ):
+                return FileResult(
+                    file,
+                    "failed",
+                    attempted=False,
+                    started_at=started,
+                    error=f"{file.path}: waits for an earlier failed batch of {file.entity.name}",
+                )
+            return load_file(worker_conn, file, replace=file.batch_date == self.reload)
+        except IngestError as exc:
+            error = str(exc)
+        except psycopg.OperationalError as exc:
+            if worker_conn.broken or worker_conn.closed:
+                error = (
+                    f"{file.path}: lost the connection to the database while loading "
+                    f"({_first_line(exc)}); nothing of this file was loaded"
+                )
+            else:
+                error = f"{file.path}: {_first_line(exc)}; nothing of this file was loaded"
+        except psycopg.Error as exc:
+            error = f"{file.path}: the database refused the load: {_first_line(exc)}"
+        except OSError as exc:
+            error = f"{file.path}: cannot read the file ({exc.strerror or exc})"
+        return FileResult(file, "failed", error=error, started_at=started)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _record_failure(conn: psycopg.Connection, outcome: FileResult) -> None:
+    """A failed file's manifest row: its error, when it started and ended."""
+    file = outcome.file
     try:
         content_hash, size, _ = file_digest(file.path)
     except OSError:
@@ -390,6 +1011,14 @@ def _record_failure(conn: psycopg.Connection, file: LandingFile, error: str) -> 
     conn.execute(
         "insert into audit.load_manifest (batch_date, entity, file_path, file_size,"
         " content_hash, status, error, started_at, finished_at)"
-        " values (%s, %s, %s, %s, %s, 'failed', %s, now(), now())",
-        (file.batch_date, file.entity.name, file.relative_path, size, content_hash, error),
+        " values (%s, %s, %s, %s, %s, 'failed', %s, coalesce(%s, now()), clock_timestamp())",
+        (
+            file.batch_date,
+            file.entity.name,
+            file.relative_path,
+            size,
+            content_hash,
+            outcome.error,
+            outcome.started_at,
+        ),
     )
