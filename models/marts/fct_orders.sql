@@ -1,39 +1,207 @@
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=[
+        {'columns': ['order_id'], 'unique': true},
+        {'columns': ['order_key'], 'unique': true},
+        {'columns': ['customer_key']},
+        {'columns': ['order_date']},
+        {'columns': ['source_load_id']},
+    ]
+) }}
+
+{#-
+    One row per order, in its latest state. Incremental: a run rebuilds the orders
+    whose source_load_id (the newest raw load behind any of the rows the order is
+    built from: its versions, lines, payments and its customer's versions) is
+    above the highest one already in the table, so a late order, a status
+    change, a refund or a customer arriving late all replace the order's row.
+-#}
+
 with
 
 orders as (
     select * from {{ ref('stg_shop__orders') }}
 ),
 
-customers as (
+order_lines as (
+    select * from {{ ref('stg_shop__order_lines') }}
+),
+
+payments as (
+    select * from {{ ref('stg_payments__payments') }}
+),
+
+customer_versions as (
     select * from {{ ref('dim_customer') }}
 ),
 
-current_orders as (
-    select *
+customers as (
+    select * from {{ ref('stg_crm__customers') }}
+),
+
+order_history as (
+    select
+        order_id,
+        min(_batch_date)                                        as first_received_date,
+        max(_load_id)                                           as last_load_id
     from orders
+    group by order_id
+),
+
+line_totals as (
+    select
+        order_id,
+        count(case when is_latest_version then order_line_id end)
+                                                                as line_count,
+        sum(case when is_latest_version then quantity else 0 end)
+                                                                as item_quantity,
+        sum(case when is_latest_version then quantity * unit_price else 0 end)
+                                                                as gross_amount,
+        sum(case when is_latest_version then discount_amount else 0 end)
+                                                                as discount_amount,
+        max(_load_id)                                           as last_load_id
+    from order_lines
+    group by order_id
+),
+
+payment_totals as (
+    select
+        order_id,
+        count(case when is_latest_version then payment_id end)  as payment_count,
+        {%- for status, measure in [
+            ('completed', 'paid_amount'), ('refunded', 'refunded_amount')
+        ] %}
+        sum(
+            case
+                when is_latest_version and payment_status = '{{ status }}' then amount
+                else 0
+            end
+        )                                                       as {{ measure }},
+        {%- endfor %}
+        {%- for status in ['completed', 'refunded', 'pending', 'failed'] %}
+        max(
+            case
+                when is_latest_version and payment_status = '{{ status }}' then 1
+                else 0
+            end
+        )                                                       as has_{{ status }},
+        {%- endfor %}
+        max(_load_id)                                           as last_load_id
+    from payments
+    group by order_id
+),
+
+customer_loads as (
+    select
+        customer_id,
+        max(_load_id)                                           as last_load_id
+    from customers
+    group by customer_id
+),
+
+current_orders as (
+    select * from orders
     where is_latest_version
-        and order_id is not null
+),
+
+customer_at_order_time as (
+    -- the customer version valid when the order was placed
+    select
+        current_orders.order_id,
+        customer_versions.customer_key
+    from current_orders
+    inner join customer_versions
+        on current_orders.customer_id = customer_versions.customer_id
+        and current_orders.ordered_at >= customer_versions.valid_from
+        and current_orders.ordered_at < customer_versions.valid_to
 ),
 
 final as (
     select
-        {{ dbt.hash('current_orders.order_id') }}       as order_key,
+        -- keys
+        {{ dbt.hash('current_orders.order_id') }}               as order_key,
         current_orders.order_id,
         current_orders.order_number,
         current_orders.customer_id,
-        coalesce(customers.customer_key, '-1')          as customer_key,
-        cast(current_orders.ordered_at as date)         as order_date,
+        coalesce(customer_at_order_time.customer_key, {{ unknown_member_key() }})
+                                                                as customer_key,
+        -- dates and timestamps
+        cast(current_orders.ordered_at as date)                 as order_date,
         current_orders.ordered_at,
+        -- categories
         current_orders.order_status,
         current_orders.sales_channel,
         current_orders.currency_code,
+        -- quantities
+        cast(coalesce(line_totals.line_count, 0) as {{ dbt.type_int() }})
+                                                                as line_count,
+        cast(coalesce(line_totals.item_quantity, 0) as {{ dbt.type_int() }})
+                                                                as item_quantity,
+        -- amounts
+        cast(coalesce(line_totals.gross_amount, 0) as {{ type_amount() }})
+                                                                as gross_amount,
+        cast(coalesce(line_totals.discount_amount, 0) as {{ type_amount() }})
+                                                                as discount_amount,
+        cast(
+            coalesce(line_totals.gross_amount, 0)
+            - coalesce(line_totals.discount_amount, 0)
+            as {{ type_amount() }}
+        )                                                       as net_amount,
         current_orders.shipping_amount,
         current_orders.tax_amount,
+        cast(
+            coalesce(line_totals.gross_amount, 0)
+            - coalesce(line_totals.discount_amount, 0)
+            + coalesce(current_orders.shipping_amount, 0)
+            + coalesce(current_orders.tax_amount, 0)
+            as {{ type_amount() }}
+        )                                                       as order_total_amount,
+        -- payment state
+        case
+            when payment_totals.has_completed = 1 then 'paid'
+            when payment_totals.has_refunded = 1 then 'refunded'
+            when payment_totals.has_pending = 1 then 'pending'
+            when payment_totals.has_failed = 1 then 'failed'
+            else 'unpaid'
+        end                                                     as payment_state,
+        cast(coalesce(payment_totals.payment_count, 0) as {{ dbt.type_int() }})
+                                                                as payment_count,
+        cast(coalesce(payment_totals.paid_amount, 0) as {{ type_amount() }})
+                                                                as paid_amount,
+        cast(coalesce(payment_totals.refunded_amount, 0) as {{ type_amount() }})
+                                                                as refunded_amount,
+        -- arrival
+        order_history.first_received_date,
+        cast({{ dbt.datediff('cast(current_orders.ordered_at as date)',
+            'order_history.first_received_date', 'day') }} as {{ dbt.type_int() }})
+                                                                as arrival_delay_days,
+        -- quality
+        current_orders.data_issues,
+        -- versions and load
         current_orders.updated_at,
-        current_orders._batch_date                      as source_batch_date
+        greatest(
+            order_history.last_load_id,
+            coalesce(line_totals.last_load_id, 0),
+            coalesce(payment_totals.last_load_id, 0),
+            coalesce(customer_loads.last_load_id, 0)
+        )                                                       as source_load_id
     from current_orders
-    left join customers
-        on current_orders.customer_id = customers.customer_id
+    inner join order_history
+        on current_orders.order_id = order_history.order_id
+    left join line_totals
+        on current_orders.order_id = line_totals.order_id
+    left join payment_totals
+        on current_orders.order_id = payment_totals.order_id
+    left join customer_loads
+        on current_orders.customer_id = customer_loads.customer_id
+    left join customer_at_order_time
+        on current_orders.order_id = customer_at_order_time.order_id
 )
 
 select * from final
+{% if is_incremental() %}
+where source_load_id > (select coalesce(max(source_load_id), 0) from {{ this }})
+{% endif %}

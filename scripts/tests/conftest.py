@@ -93,3 +93,31 @@ def db_env(conn: db.Connection) -> dict[str, str]:
     if not conn.embedded:
         env.update(conn.libpq_env())
     return env
+
+
+class DatabaseFactory:
+    """New, empty databases on the test server, all dropped at teardown: for tests
+    that build several databases and compare them."""
+
+    def __init__(self, server: db.Connection) -> None:
+        self.server = server
+        self.created: list[str] = []
+
+    def __call__(self, label: str) -> db.Connection:
+        name = f"wh_test_{label}_{uuid.uuid4().hex[:8]}"
+        with db.connect(self.server.with_database("postgres"), autocommit=True) as admin:
+            admin.execute(f'create database "{name}"')
+        self.created.append(name)
+        return self.server.with_database(name)
+
+    def drop_all(self) -> None:
+        for name in self.created:
+            db.drop_database(self.server, name)
+
+
+@pytest.fixture(scope="module")
+def make_db(server: db.Connection) -> Iterator[DatabaseFactory]:
+    """A module's factory of fresh databases (see DatabaseFactory)."""
+    factory = DatabaseFactory(server)
+    yield factory
+    factory.drop_all()

@@ -1,52 +1,65 @@
 with
 
-source as (
-    select * from {{ source('crm', 'customers') }}
+base as (
+    select * from {{ ref('base_crm__customers') }}
+    where rejection_reason is null
 ),
 
-cleaned as (
+ranked as (
+    select
+        base.*,
+        -- one row per version (key, updated_at): a later batch's row wins (the
+        -- source sent the version again); within a file the first row wins (a
+        -- repeat further down is a duplicate)
+        row_number() over (
+            partition by customer_id, updated_at
+            order by _batch_date desc nulls last, _load_id desc nulls last,
+                _source_line asc nulls last
+        )                                                       as version_row_number
+    from base
+),
+
+versions as (
     select
         -- ids
-        nullif(trim(customer_id), '')                   as customer_id,
+        customer_id,
         -- person
-        nullif(trim(first_name), '')                    as first_name,
-        nullif(trim(last_name), '')                     as last_name,
-        lower(nullif(trim(email), ''))                  as email,
+        first_name,
+        last_name,
+        email,
+        is_email_valid,
+        phone,
+        case when {{ is_after_batch('date_of_birth') }} then null else date_of_birth end
+                                                                as date_of_birth,
+        gender,
         -- address
-        nullif(trim(city), '')                          as city,
-        upper(nullif(trim(state), ''))                  as state,
-        upper(nullif(trim(country), ''))                as country,
+        address,
+        city,
+        state_code,
+        postal_code,
+        country_code,
         -- categories
-        case lower(trim(customer_segment))
-            when 'basic' then 'Basic'
-            when 'standard' then 'Standard'
-            when 'premium' then 'Premium'
-            when 'vip' then 'VIP'
-        end                                             as customer_segment,
-        case lower(trim(account_status))
-            when 'active' then 'Active'
-            when 'inactive' then 'Inactive'
-        end                                             as account_status,
+        customer_segment,
+        account_status,
         -- dates and timestamps
-        {{ safe_date('registration_date') }}            as registration_date,
-        {{ safe_timestamp('updated_at') }}              as updated_at,
+        registration_date,
+        updated_at,
+        -- quality
+        data_issues,
+        -- versions
+        row_number() over (
+            partition by customer_id
+            order by updated_at desc nulls last
+        ) = 1                                                   as is_latest_version,
         -- load metadata
         _batch_date,
         _source_file,
         _source_line,
         _load_id,
-        _loaded_at
-    from source
-),
-
-versioned as (
-    select
-        cleaned.*,
-        row_number() over (
-            partition by customer_id
-            order by updated_at desc nulls last, _batch_date desc, _source_line desc
-        ) = 1                                           as is_latest_version
-    from cleaned
+        _loaded_at,
+        _row_hash
+    from ranked
+    where version_row_number = 1
 )
 
-select * from versioned
+select * from versions

@@ -1,42 +1,56 @@
 with
 
-source as (
-    select * from {{ source('shop', 'orders') }}
+base as (
+    select * from {{ ref('base_shop__orders') }}
+    where rejection_reason is null
 ),
 
-cleaned as (
+ranked as (
+    select
+        base.*,
+        -- one row per version (key, updated_at): a later batch's row wins (the
+        -- source sent the version again); within a file the first row wins (a
+        -- repeat further down is a duplicate)
+        row_number() over (
+            partition by order_id, updated_at
+            order by _batch_date desc nulls last, _load_id desc nulls last,
+                _source_line asc nulls last
+        )                                                       as version_row_number
+    from base
+),
+
+versions as (
     select
         -- ids
-        nullif(trim(order_id), '')                      as order_id,
-        nullif(trim(order_number), '')                  as order_number,
-        nullif(trim(customer_id), '')                   as customer_id,
+        order_id,
+        order_number,
+        customer_id,
         -- categories
-        lower(nullif(trim(order_status), ''))           as order_status,
-        lower(nullif(trim(sales_channel), ''))          as sales_channel,
-        upper(nullif(trim(currency_code), ''))          as currency_code,
+        order_status,
+        sales_channel,
+        currency_code,
         -- amounts
-        {{ safe_numeric('shipping_amount') }}           as shipping_amount,
-        {{ safe_numeric('tax_amount') }}                as tax_amount,
+        shipping_amount,
+        tax_amount,
         -- timestamps
-        {{ safe_timestamp('order_ts') }}                as ordered_at,
-        {{ safe_timestamp('updated_at') }}              as updated_at,
+        ordered_at,
+        updated_at,
+        -- quality
+        data_issues,
+        -- versions
+        row_number() over (
+            partition by order_id
+            order by updated_at desc nulls last
+        ) = 1                                                   as is_latest_version,
         -- load metadata
         _batch_date,
         _source_file,
         _source_line,
         _load_id,
-        _loaded_at
-    from source
-),
-
-versioned as (
-    select
-        cleaned.*,
-        row_number() over (
-            partition by order_id
-            order by updated_at desc nulls last, _batch_date desc, _source_line desc
-        ) = 1                                           as is_latest_version
-    from cleaned
+        _loaded_at,
+        _row_hash
+    from ranked
+    where version_row_number = 1
 )
 
-select * from versioned
+select * from versions

@@ -1,0 +1,154 @@
+{{ config(
+    materialized='incremental',
+    unique_key='order_line_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=[
+        {'columns': ['order_line_id'], 'unique': true},
+        {'columns': ['order_line_key'], 'unique': true},
+        {'columns': ['order_id']},
+        {'columns': ['customer_key']},
+        {'columns': ['product_key']},
+        {'columns': ['order_date']},
+        {'columns': ['source_load_id']},
+    ]
+) }}
+
+{#-
+    One row per order line of a received order (a line whose order has not
+    arrived waits in int_row_exceptions as an orphan). The product and the
+    customer are the versions valid when the order was placed. Incremental on
+    source_load_id, like fct_orders: the line's versions, its order's row and its
+    product's versions.
+-#}
+
+with
+
+order_lines as (
+    select * from {{ ref('stg_shop__order_lines') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+product_versions as (
+    select * from {{ ref('dim_product') }}
+),
+
+products as (
+    select * from {{ ref('stg_catalog__products') }}
+),
+
+line_history as (
+    select
+        order_line_id,
+        max(_load_id)                                           as last_load_id
+    from order_lines
+    group by order_line_id
+),
+
+product_loads as (
+    select
+        product_id,
+        max(_load_id)                                           as last_load_id
+    from products
+    group by product_id
+),
+
+current_lines as (
+    select
+        order_lines.*,
+        orders.order_key,
+        orders.customer_id,
+        orders.customer_key,
+        orders.order_date,
+        orders.ordered_at,
+        orders.sales_channel,
+        orders.currency_code,
+        orders.source_load_id                                   as order_load_id
+    from order_lines
+    inner join orders
+        on order_lines.order_id = orders.order_id
+    where order_lines.is_latest_version
+),
+
+product_at_order_time as (
+    -- the product version valid when the order was placed
+    select
+        current_lines.order_line_id,
+        product_versions.product_key,
+        product_versions.unit_cost
+    from current_lines
+    inner join product_versions
+        on current_lines.product_id = product_versions.product_id
+        and current_lines.ordered_at >= product_versions.valid_from
+        and current_lines.ordered_at < product_versions.valid_to
+),
+
+amounts as (
+    select
+        current_lines.*,
+        coalesce(product_at_order_time.product_key, {{ unknown_member_key() }})
+                                                                as product_key,
+        product_at_order_time.unit_cost,
+        cast(current_lines.quantity * current_lines.unit_price as {{ type_amount() }})
+                                                                as gross_amount,
+        cast(
+            current_lines.quantity * product_at_order_time.unit_cost
+            as {{ type_amount() }}
+        )                                                       as cost_amount
+    from current_lines
+    left join product_at_order_time
+        on current_lines.order_line_id = product_at_order_time.order_line_id
+),
+
+final as (
+    select
+        -- keys
+        {{ dbt.hash('amounts.order_line_id') }}                 as order_line_key,
+        amounts.order_line_id,
+        amounts.order_key,
+        amounts.order_id,
+        amounts.customer_id,
+        amounts.customer_key,
+        amounts.product_id,
+        amounts.product_key,
+        -- dates and timestamps
+        amounts.order_date,
+        amounts.ordered_at,
+        -- categories
+        amounts.sales_channel,
+        amounts.currency_code,
+        -- quantities and prices
+        amounts.quantity,
+        amounts.unit_price,
+        amounts.unit_cost,
+        -- amounts
+        amounts.gross_amount,
+        amounts.discount_amount,
+        cast(amounts.gross_amount - amounts.discount_amount as {{ type_amount() }})
+                                                                as net_amount,
+        amounts.cost_amount,
+        cast(amounts.gross_amount - amounts.discount_amount - amounts.cost_amount
+            as {{ type_amount() }})                             as margin_amount,
+        -- quality
+        amounts.data_issues,
+        -- versions and load
+        amounts.updated_at,
+        greatest(
+            line_history.last_load_id,
+            amounts.order_load_id,
+            coalesce(product_loads.last_load_id, 0)
+        )                                                       as source_load_id
+    from amounts
+    inner join line_history
+        on amounts.order_line_id = line_history.order_line_id
+    left join product_loads
+        on amounts.product_id = product_loads.product_id
+)
+
+select * from final
+{% if is_incremental() %}
+where source_load_id > (select coalesce(max(source_load_id), 0) from {{ this }})
+{% endif %}
