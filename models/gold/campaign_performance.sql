@@ -1,0 +1,108 @@
+{#-
+    Which campaigns pay off? One row per campaign: the funnel opened -> clicked
+    -> converted (customers and events), the conversion rates between its steps,
+    the revenue the marketing platform attributes to it (conversion values) and
+    the return on its budget (the current budget, top-ups included). Responses
+    whose campaign is unknown count under campaign_id '-1'.
+-#}
+
+with
+
+campaigns as (
+    select * from {{ ref('dim_campaign') }}
+),
+
+responses as (
+    select * from {{ ref('fct_campaign_responses') }}
+),
+
+current_campaigns as (
+    select * from campaigns
+    where is_current
+),
+
+campaign_responses as (
+    -- the campaign of each response through its version key, so a campaign_id
+    -- the platform never described falls to the unknown member
+    select
+        campaigns.campaign_id,
+        responses.customer_id,
+        responses.response_type,
+        responses.conversion_value,
+        responses.response_date
+    from responses
+    inner join campaigns
+        on responses.campaign_key = campaigns.campaign_key
+),
+
+funnel as (
+    select
+        campaign_id,
+        count(distinct case when response_type = 'opened' then customer_id end)
+                                                                as opened_customer_count,
+        count(distinct case when response_type = 'clicked' then customer_id end)
+                                                                as clicked_customer_count,
+        count(distinct case when response_type = 'converted' then customer_id end)
+            as converted_customer_count,
+        sum(case when response_type = 'opened' then 1 else 0 end)
+                                                                as open_count,
+        sum(case when response_type = 'clicked' then 1 else 0 end)
+                                                                as click_count,
+        sum(case when response_type = 'converted' then 1 else 0 end)
+                                                                as conversion_count,
+        sum(case when response_type = 'converted' then conversion_value end)
+                                                                as attributed_revenue,
+        min(response_date)                                      as first_response_date,
+        max(response_date)                                      as last_response_date
+    from campaign_responses
+    group by campaign_id
+),
+
+final as (
+    select
+        -- keys
+        current_campaigns.campaign_id,
+        current_campaigns.campaign_key,
+        -- descriptions
+        current_campaigns.campaign_name,
+        current_campaigns.channel,
+        current_campaigns.target_audience,
+        current_campaigns.start_date,
+        current_campaigns.end_date,
+        current_campaigns.duration_days,
+        funnel.first_response_date,
+        funnel.last_response_date,
+        -- funnel: customers
+        coalesce(funnel.opened_customer_count, 0)               as opened_customer_count,
+        coalesce(funnel.clicked_customer_count, 0)              as clicked_customer_count,
+        coalesce(funnel.converted_customer_count, 0) as converted_customer_count,
+        -- funnel: events
+        coalesce(funnel.open_count, 0)                          as open_count,
+        coalesce(funnel.click_count, 0)                         as click_count,
+        coalesce(funnel.conversion_count, 0)                    as conversion_count,
+        -- rates (of customers)
+        {{ gold_safe_divide('funnel.clicked_customer_count',
+            'funnel.opened_customer_count') }}
+                                                                as click_through_rate,
+        {{ gold_safe_divide('funnel.converted_customer_count',
+            'funnel.clicked_customer_count') }}
+            as click_to_conversion_rate,
+        {{ gold_safe_divide('funnel.converted_customer_count',
+            'funnel.opened_customer_count') }}
+                                                                as conversion_rate,
+        -- money
+        current_campaigns.budget_amount,
+        cast(coalesce(funnel.attributed_revenue, 0) as {{ type_amount() }})
+                                                                as attributed_revenue,
+        cast({{ gold_safe_divide('current_campaigns.budget_amount',
+            'funnel.conversion_count', 2) }}
+            as {{ type_amount() }})                             as cost_per_conversion,
+        {{ gold_safe_divide('coalesce(funnel.attributed_revenue, 0)'
+            ~ ' - current_campaigns.budget_amount', 'current_campaigns.budget_amount') }}
+                                                                as return_on_investment
+    from current_campaigns
+    left join funnel
+        on current_campaigns.campaign_id = funnel.campaign_id
+)
+
+select * from final

@@ -1,0 +1,155 @@
+{#-
+    How did each product sell each day? Orders, units, revenue, cost and margin
+    per product and order day (the day the order was placed, so late orders land
+    on their own day). Lines whose product is missing count under product_id '-1'.
+
+    Incremental (delete+insert by order_date): a run rebuilds the days of lines
+    the facts (re)loaded since the last run, days whose line count no longer
+    matches the facts, and nothing else. A rebuilt day is replaced whole, so a
+    product that no longer sold that day leaves no stale row.
+-#}
+
+with
+
+order_lines as (
+    select * from {{ ref('fct_order_lines') }}
+),
+
+{% if is_incremental() %}
+summarised_product_days as (
+    select * from {{ this }}
+),
+{% endif %}
+
+facts_watermark as (
+    select max(source_load_id)                                  as source_load_id
+    from order_lines
+),
+
+{% if is_incremental() %}
+previous_watermark as (
+    select coalesce(max(source_load_id), 0)                     as source_load_id
+    from summarised_product_days
+),
+
+changed_days as (
+    select distinct order_date
+    from order_lines
+    where source_load_id > (select source_load_id from previous_watermark)
+),
+
+fact_line_counts as (
+    select
+        order_date,
+        count(*)                                                as line_count
+    from order_lines
+    group by order_date
+),
+
+summarised_line_counts as (
+    select
+        order_date,
+        sum(line_count)                                         as line_count
+    from summarised_product_days
+    group by order_date
+),
+
+drifted_days as (
+    -- days whose line count disagrees with the facts: a line moved day
+    select coalesce(fact_line_counts.order_date, summarised_line_counts.order_date)
+                                                                as order_date
+    from fact_line_counts
+    full outer join summarised_line_counts
+        on fact_line_counts.order_date = summarised_line_counts.order_date
+    where coalesce(fact_line_counts.line_count, 0)
+        <> coalesce(summarised_line_counts.line_count, 0)
+),
+
+days_to_build as (
+    select order_date from changed_days
+    union
+    select order_date from drifted_days
+),
+
+lines_to_summarise as (
+    select
+        order_lines.order_date,
+        order_lines.product_id,
+        order_lines.order_id,
+        order_lines.quantity,
+        order_lines.gross_amount,
+        order_lines.discount_amount,
+        order_lines.net_amount,
+        order_lines.cost_amount,
+        order_lines.margin_amount
+    from order_lines
+    inner join days_to_build
+        on order_lines.order_date = days_to_build.order_date
+),
+{% else %}
+lines_to_summarise as (
+    select
+        order_date,
+        product_id,
+        order_id,
+        quantity,
+        gross_amount,
+        discount_amount,
+        net_amount,
+        cost_amount,
+        margin_amount
+    from order_lines
+),
+{% endif %}
+
+product_days as (
+    select
+        order_date,
+        coalesce(product_id, {{ unknown_member_key() }})        as product_id,
+        count(distinct order_id)                                as order_count,
+        count(*)                                                as line_count,
+        sum(quantity)                                           as units_sold,
+        sum(gross_amount)                                       as gross_revenue,
+        sum(discount_amount)                                    as discount_amount,
+        sum(net_amount)                                         as net_revenue,
+        sum(cost_amount)                                        as cost_amount,
+        sum(margin_amount)                                      as margin_amount,
+        sum(case when cost_amount is not null then net_amount end)
+                                                                as costed_net_revenue,
+        sum(case when cost_amount is null then 1 else 0 end)    as uncosted_line_count
+    from lines_to_summarise
+    group by order_date, coalesce(product_id, {{ unknown_member_key() }})
+),
+
+final as (
+    select
+        -- grain
+        product_days.order_date,
+        product_days.product_id,
+        -- volumes
+        product_days.order_count,
+        product_days.line_count,
+        product_days.units_sold,
+        -- revenue
+        cast(product_days.gross_revenue as {{ type_amount() }}) as gross_revenue,
+        cast(product_days.discount_amount as {{ type_amount() }})
+                                                                as discount_amount,
+        cast(product_days.net_revenue as {{ type_amount() }})   as net_revenue,
+        cast({{ gold_safe_divide('product_days.net_revenue',
+            'product_days.units_sold', 2) }}
+            as {{ type_amount() }})                             as average_selling_price,
+        -- cost and margin (lines whose cost is known)
+        cast(product_days.cost_amount as {{ type_amount() }})   as cost_amount,
+        cast(product_days.margin_amount as {{ type_amount() }}) as margin_amount,
+        {{ gold_safe_divide('product_days.margin_amount',
+            'product_days.costed_net_revenue') }}
+                                                                as margin_rate,
+        product_days.uncosted_line_count,
+        -- load
+        facts_watermark.source_load_id,
+        '{{ invocation_id }}'                                   as dbt_invocation_id
+    from product_days
+    cross join facts_watermark
+)
+
+select * from final
