@@ -8,14 +8,8 @@ base as (
 ranked as (
     select
         base.*,
-        -- one row per version (key, updated_at): a later batch's row wins (the
-        -- source sent the version again); within a file the first row wins (a
-        -- repeat further down is a duplicate)
-        row_number() over (
-            partition by customer_id, updated_at
-            order by _batch_date desc nulls last, _load_id desc nulls last,
-                _source_line asc nulls last
-        )                                                       as version_row_number
+        -- one row per version (key, updated_at)
+        {{ version_row_number('customer_id') }}                 as version_row_number
     from base
 ),
 
@@ -47,10 +41,7 @@ versions as (
         -- quality
         data_issues,
         -- versions
-        row_number() over (
-            partition by customer_id
-            order by updated_at desc nulls last
-        ) = 1                                                   as is_latest_version,
+        {{ is_latest_version('customer_id') }}                  as is_latest_version,
         -- load metadata
         _batch_date,
         _source_file,
