@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -153,38 +154,39 @@ def _file_progress(files: int) -> tuple[Progress, object]:
 
 
 def _ingest_table(result: IngestResult) -> Table:
-    table = Table(title="Ingestion", show_lines=False)
-    numeric = ("rows", "quarantined", "seconds")
-    for column in ("batch", "file", "status", *numeric, "load", "drift / error"):
-        table.add_column(column, justify="right" if column in numeric else "left")
+    """One row per file that was loaded, reloaded or failed (skipped files are
+    only counted). Drift and errors are printed below the table, in full."""
+    table = Table(title="Ingestion", box=box.SIMPLE_HEAD)
+    table.add_column("file", no_wrap=True)
+    table.add_column("status")
+    for column in ("rows", "bad lines", "secs"):  # bad lines: quarantined
+        table.add_column(column, justify="right")
+    table.add_column("path")
     for f in result.files:
         if f.status == "skipped":
             continue
-        note = f.error or ", ".join(
-            [f"+{c}" for c in f.extra_columns] + [f"-{c}" for c in f.missing_columns]
-        )
         status = "reloaded" if f.reloaded else f.status
         style = {"loaded": "green", "failed": "red"}.get(f.status, "")
         table.add_row(
-            f.file.batch_date.isoformat(),
-            f.file.path.name,
+            f.file.relative_path,
             f"[{style}]{status}[/]",
             f"{f.rows_loaded:,}",
             f"{f.rows_quarantined:,}",
             f"{f.seconds:.2f}" if f.status == "loaded" else "",
             f.load_path or "",
-            note,
         )
-    skipped = result.count("skipped")
+    return table
+
+
+def _ingest_summary(result: IngestResult) -> str:
     reloaded = sum(1 for f in result.files if f.reloaded)
-    table.caption = (
+    return (
         f"{result.count('loaded')} files loaded"
         + (f" ({reloaded} reloaded)" if reloaded else "")
-        + f", {skipped} already loaded (skipped), "
+        + f", {result.count('skipped')} already loaded (skipped), "
         f"{result.count('failed')} failed; {result.rows_loaded:,} rows, "
         f"{result.rows_quarantined:,} lines quarantined"
     )
-    return table
 
 
 def _drift_lines(result: IngestResult) -> list[str]:
@@ -217,7 +219,9 @@ def _run_ingest(
 
     with progress:
         result = pipeline.ingest(settings, conn, landing, run_id, on_file=on_file, reload=reload)
-    console.print(_ingest_table(result))
+    if any(f.status != "skipped" for f in result.files):
+        console.print(_ingest_table(result))
+    console.print(_ingest_summary(result), highlight=False, soft_wrap=True)
     for line in _drift_lines(result):
         console.print(f"[yellow]schema drift[/]: {line}", highlight=False)
     for path in result.ignored:
