@@ -16,9 +16,7 @@ with
 
 order_lines as (
     select * from {{ ref('fct_order_lines') }}
-    {% if is_incremental() -%}
-    where source_load_id > (select coalesce(max(source_load_id), 0) from {{ this }})
-    {%- endif %}
+    {{ loaded_after_watermark('source_load_id') }}
 ),
 
 orders as (

@@ -202,6 +202,4 @@ final as (
 )
 
 select * from final
-{% if is_incremental() %}
-where source_load_id > (select coalesce(max(source_load_id), 0) from {{ this }})
-{% endif %}
+{{ loaded_after_watermark('source_load_id') }}
