@@ -1,57 +1,30 @@
-"""Load landing batches into the raw layer with PostgreSQL COPY.
-
-Every file loads in one transaction (all of it or none of it), is recorded in
-audit.load_manifest with its content hash, and is skipped when loaded before;
-a loaded file whose content changed is refused unless its batch is reloaded.
-
-A clean file costs one streamed COPY straight into raw.<entity>: the load's
-metadata (batch date, file, load id, loaded-at) are column defaults set inside
-the load's transaction, the line number comes from a sequence, and the row
-hash is a generated column, so COPY is the only thing that touches the rows.
-When COPY refuses the file, the transaction rolls back to before it and the
-split path takes over: ``csvlines.Scanner`` finds the bad lines, which go to
-audit.quarantine with their line number and reason, and the runs of valid
-records between them are written to COPY as they are in the file. Data lines =
-raw rows + quarantined lines, checked for every file before it commits.
-
-A file with columns beyond the contract goes through a temporary table first,
-so the extra values can be kept as JSON in ``_extra_columns``.
-
-Files of different entities load in parallel, on one connection per worker;
-the files of one entity load one after the other, in batch-date order.
-"""
+"""Loading one landing file in one transaction: the COPY fast path, the split
+path with its quarantine, drift, the load manifest row."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import queue
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, suppress
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from warehouse import audit, csvlines
-from warehouse.contract import LOAD_ORDER, RAW_METADATA_COLUMNS, Entity
-from warehouse.landing import Batch, LandingFile, discover
+from warehouse import csvlines
+from warehouse.contract import Entity
+from warehouse.ingest.raw_tables import RAW_SCHEMA, sequence_regclass
+from warehouse.ingest.results import FileResult, IngestError
+from warehouse.landing import LandingFile
 
-RAW_SCHEMA = "raw"
 READ_CHUNK = 1 << 20
 #: Quarantined lines held in memory before they are written out.
 QUARANTINE_BATCH = 10_000
-#: Parallel loads: one per core, two at most (the machine this targets has two).
-DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
-#: First PostgreSQL with virtual generated columns; older ones store the row hash.
-VIRTUAL_COLUMNS_VERSION = 180000
 
 #: COPY errors that mean "this file has bad lines", as opposed to a lost server.
 DATA_ERRORS = (
@@ -63,55 +36,6 @@ DATA_ERRORS = (
 #: The load-time defaults of a raw table, set and dropped inside each load.
 _DEFAULTED = ("_batch_date", "_source_line", "_load_id", "_loaded_at")
 
-
-class IngestError(Exception):
-    """A file cannot be loaded; the message names the file and the reason."""
-
-
-@dataclass
-class FileResult:
-    file: LandingFile
-    status: str  # loaded, skipped, failed
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    load_path: str | None = None  # fast, split
-    extra_columns: tuple[str, ...] = ()
-    missing_columns: tuple[str, ...] = ()
-    error: str | None = None
-    seconds: float = 0.0
-    load_id: int | None = None
-    replaced_load_ids: tuple[int, ...] = ()
-    started_at: datetime | None = None
-    attempted: bool = True  # False for a file that waited for an earlier failure
-
-    @property
-    def reloaded(self) -> bool:
-        return bool(self.replaced_load_ids)
-
-
-@dataclass
-class IngestResult:
-    files: list[FileResult] = field(default_factory=list)
-    workers: int = 1
-    ignored: list[Path] = field(default_factory=list)  # .csv files of no contract entity
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.files if f.status == status)
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
-
-    @property
-    def rows_quarantined(self) -> int:
-        return sum(f.rows_quarantined for f in self.files)
-
-    @property
-    def failed(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == "failed"]
-
-
-# ---------------------------------------------------------------- the tables
 
 
 def file_digest(path: Path) -> tuple[str, int, int]:
@@ -148,113 +72,6 @@ class _Digest:
         return self._newlines + (1 if self.size and self._last != b"\n" else 0)
 
 
-def line_sequence(entity: Entity) -> sql.Identifier:
-    """The sequence that numbers the lines of an entity's load."""
-    return sql.Identifier(RAW_SCHEMA, _sequence_name(entity))
-
-
-def _sequence_name(entity: Entity) -> str:
-    return f"{entity.name}_source_line_seq"
-
-
-def _sequence_regclass(entity: Entity) -> str:
-    """The sequence's qualified name as regclass text (entity names are plain)."""
-    return f"{RAW_SCHEMA}.{_sequence_name(entity)}"
-
-
-def _row_hash_expression(entity: Entity) -> sql.Composed:
-    """md5 over every source column, NULL told apart from ''; immutable, as a
-    generated column must be."""
-    parts = sql.SQL(" || ',' || ").join(
-        sql.SQL("quote_nullable({})").format(sql.Identifier(name)) for name in entity.column_names
-    )
-    return sql.SQL("md5({})").format(parts)
-
-
-def _source_file_expression(entity: Entity) -> sql.Composed:
-    """'<batch>/<entity>.csv' from the batch date: a landing file's path is
-    always that (landing.discover), so it need not be stored in every row."""
-    parts = [
-        sql.SQL("lpad(extract({} from _batch_date)::int::text, {}, '0')").format(
-            sql.SQL(field), sql.Literal(width)
-        )
-        for field, width in (("year", 4), ("month", 2), ("day", 2))
-    ]
-    return sql.SQL("{} || '-' || {} || '-' || {} || {}").format(
-        *parts, sql.Literal(f"/{entity.file_name}")
-    )
-
-
-def raw_table_ddl(entity: Entity, virtual: bool = True) -> sql.Composed:
-    """The raw table: source columns as text, then the load metadata.
-
-    ``_source_file`` and ``_row_hash`` are computed from the stored columns:
-    virtual generated columns where the server has them (PostgreSQL 18), so
-    loading does not pay for them, else stored ones. No index: COPY would pay
-    for it on every row, and only a reload looks rows up by load id.
-    """
-    source_columns = [
-        sql.SQL("{} text").format(sql.Identifier(name)) for name in entity.column_names
-    ]
-    kind = sql.SQL("virtual" if virtual else "stored")
-    metadata = [
-        sql.SQL("_batch_date date not null"),
-        sql.SQL("_source_file text generated always as ({}) {}").format(
-            _source_file_expression(entity), kind
-        ),
-        sql.SQL("_source_line bigint not null"),
-        sql.SQL("_load_id bigint not null"),
-        sql.SQL("_loaded_at timestamptz not null"),
-        sql.SQL("_row_hash text generated always as ({}) {}").format(
-            _row_hash_expression(entity), kind
-        ),
-        sql.SQL("_extra_columns jsonb"),
-    ]
-    assert len(metadata) == len(RAW_METADATA_COLUMNS)
-    return sql.SQL(
-        "create table if not exists {table} ({columns});"
-        " create sequence if not exists {sequence} cache 10000"
-    ).format(
-        table=sql.Identifier(RAW_SCHEMA, entity.name),
-        columns=sql.SQL(", ").join(source_columns + metadata),
-        sequence=line_sequence(entity),
-    )
-
-
-def ensure_raw_tables(conn: psycopg.Connection, entities: list[Entity]) -> None:
-    virtual = conn.info.server_version >= VIRTUAL_COLUMNS_VERSION
-    with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(hashtext('warehouse.raw.ddl'))")
-        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(RAW_SCHEMA)))
-        _check_layout(conn, entities)
-        for entity in entities:
-            conn.execute(raw_table_ddl(entity, virtual=virtual))
-
-
-def _check_layout(conn: psycopg.Connection, entities: list[Entity]) -> None:
-    """Refuse raw tables from an earlier layout (a stored, non-generated hash)
-    rather than fail in the middle of a COPY."""
-    old = conn.execute(
-        "select c.relname from pg_attribute a join pg_class c on c.oid = a.attrelid"
-        " join pg_namespace n on n.oid = c.relnamespace"
-        " where n.nspname = %s and c.relname = any(%s)"
-        " and a.attname in ('_row_hash', '_source_file')"
-        " and a.attgenerated = '' and not a.attisdropped",
-        (RAW_SCHEMA, [e.name for e in entities]),
-    ).fetchall()
-    if old:
-        names = ", ".join(f"{RAW_SCHEMA}.{r[0]}" for r in old)
-        raise IngestError(
-            f"{names}: created by an earlier version of the ingestion (the row hash and the "
-            f"source file are not generated columns); drop the schemas raw and audit "
-            f"(`warehouse db psql -c "
-            f"'drop schema raw cascade; drop schema audit cascade'`) and ingest again"
-        )
-
-
-# ------------------------------------------------------------------ one file
-
-
 def _read_header(file: LandingFile) -> list[str]:
     try:
         with file.path.open("rb") as handle:
@@ -277,7 +94,7 @@ def _read_header(file: LandingFile) -> list[str]:
     return header
 
 
-def _previous_loads(conn: psycopg.Connection, file: LandingFile) -> list[tuple[int, str]]:
+def previous_loads(conn: psycopg.Connection, file: LandingFile) -> list[tuple[int, str]]:
     return conn.execute(
         "select load_id, content_hash from audit.load_manifest"
         " where file_path = %s and status = 'loaded' order by load_id",
@@ -330,7 +147,7 @@ def load_file(conn: psycopg.Connection, file: LandingFile, replace: bool = False
         conn.execute(
             "select pg_advisory_xact_lock(hashtext('warehouse.ingest.' || %s))", (entity.name,)
         )
-        previous = _previous_loads(conn, file)
+        previous = previous_loads(conn, file)
         if previous and not replace:
             content_hash = file_digest(file.path)[0]
             if all(h == content_hash for _, h in previous):
@@ -420,7 +237,7 @@ def _prepare_target(
                 columns=sql.SQL(", ").join(
                     sql.SQL("{} text").format(sql.Identifier(name)) for name in staged
                 ),
-                sequence=sql.Literal(_sequence_regclass(entity)),
+                sequence=sql.Literal(sequence_regclass(entity)),
             )
         )
         return _Target(sql.Identifier("_landing"), staged, staged=True)
@@ -438,7 +255,7 @@ def _set_load_defaults(
     values = {
         "_batch_date": sql.Literal(file.batch_date),
         "_source_line": sql.SQL("nextval({}::regclass)").format(
-            sql.Literal(_sequence_regclass(entity))
+            sql.Literal(sequence_regclass(entity))
         ),
         "_load_id": sql.Literal(load_id),
         "_loaded_at": sql.Literal(loaded_at),
@@ -470,7 +287,7 @@ def _restart_lines(conn: psycopg.Connection, entity: Entity, line: int) -> None:
     """The next row COPY writes gets line number ``line``."""
     conn.execute(
         "select setval(%s::regclass, %s, false)",
-        (_sequence_regclass(entity), line),
+        (sequence_regclass(entity), line),
     )
 
 
@@ -752,273 +569,3 @@ def _close_manifest_row(
 # ------------------------------------------------------------ the landing zone
 
 
-def pending_files(batches: list[Batch]) -> list[LandingFile]:
-    return [f for batch in batches for f in batch.files]
-
-
-def ingest_landing(
-    conn: psycopg.Connection,
-    landing_dir: Path,
-    on_file: Callable[[FileResult], None] | None = None,
-    until: date | None = None,
-    reload: date | None = None,
-    workers: int | None = None,
-) -> IngestResult:
-    """Load every batch not loaded yet, in batch-date order.
-
-    ``reload``: a batch date whose files replace what was loaded from them.
-    ``workers``: parallel loads (default: ``DEFAULT_WORKERS``), each on a
-    connection of its own opened like ``conn``, which only keeps the books.
-
-    A file that fails (missing key column, changed content, lost connection)
-    is recorded as failed with its error; the other files still load, except
-    later unloaded files of the same entity, which wait so that batches stay
-    in order.
-    """
-    batches = discover(landing_dir)
-    if until is not None:
-        batches = [b for b in batches if b.batch_date <= until]
-    audit.ensure_schema(conn)
-    files = pending_files(batches)
-    if reload is not None:
-        _check_reload(conn, batches, reload, landing_dir)
-    ensure_raw_tables(conn, sorted({f.entity for f in files}, key=_order))
-    jobs = max(1, min(workers or DEFAULT_WORKERS, len(files)))
-    outcomes = _Run(conn, files, reload, jobs, on_file).run() if files else []
-    ignored = [path for batch in batches for path in batch.unknown_files]
-    return IngestResult(outcomes, workers=jobs, ignored=ignored)
-
-
-def _order(entity: Entity) -> int:
-    return LOAD_ORDER.index(entity.name)
-
-
-def _check_reload(
-    conn: psycopg.Connection, batches: list[Batch], reload: date, landing_dir: Path
-) -> None:
-    """A reload needs the batch's folder, with every file loaded from it before."""
-    batch = next((b for b in batches if b.batch_date == reload), None)
-    if batch is None:
-        raise IngestError(
-            f"--reload {reload}: there is no batch folder {landing_dir / reload.isoformat()}"
-        )
-    present = {f.relative_path for f in batch.files}
-    gone = [
-        path
-        for (path,) in conn.execute(
-            "select distinct file_path from audit.load_manifest"
-            " where batch_date = %s and status = 'loaded' order by file_path",
-            (reload,),
-        ).fetchall()
-        if path not in present
-    ]
-    if gone:
-        raise IngestError(
-            f"--reload {reload}: {', '.join(gone)} was loaded from this batch but is no "
-            f"longer in {batch.path}; put it back (a reload replaces files, it does not "
-            f"delete them)"
-        )
-
-
-# ------------------------------------------------------------------ the workers
-
-
-class _Scheduler:
-    """Hands out files: the first pending file whose entity no worker holds, so
-    an entity's batches load in date order while other entities go alongside."""
-
-    def __init__(self, files: list[LandingFile]) -> None:
-        self._pending = list(enumerate(files))
-        self._busy: set[str] = set()
-        self.blocked: set[str] = set()
-        self._cond = threading.Condition()
-        self._stopped = False
-
-    def take(self) -> tuple[int, LandingFile] | None:
-        with self._cond:
-            while not self._stopped and self._pending:
-                for position, (index, file) in enumerate(self._pending):
-                    if file.entity.name not in self._busy:
-                        del self._pending[position]
-                        self._busy.add(file.entity.name)
-                        return index, file
-                self._cond.wait()
-            return None
-
-    def done(self, file: LandingFile, failed: bool) -> None:
-        with self._cond:
-            self._busy.discard(file.entity.name)
-            if failed:
-                self.blocked.add(file.entity.name)
-            self._cond.notify_all()
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify_all()
-
-
-_DONE = object()
-
-
-class _Run:
-    """One ingestion: worker threads load, this thread keeps the books and
-    reports each file as it finishes (``on_file`` runs here, never in a worker)."""
-
-    def __init__(
-        self,
-        conn: psycopg.Connection,
-        files: list[LandingFile],
-        reload: date | None,
-        jobs: int,
-        on_file: Callable[[FileResult], None] | None,
-    ) -> None:
-        self.conn = conn
-        self.files = files
-        self.reload = reload
-        self.jobs = jobs
-        self.on_file = on_file
-        self.scheduler = _Scheduler(files)
-        self.events: queue.Queue[Any] = queue.Queue()
-        self.worker_conns: list[psycopg.Connection] = []
-        self._lock = threading.Lock()
-
-    def run(self) -> list[FileResult]:
-        threads = [
-            threading.Thread(target=self._work, name=f"ingest-{n}", daemon=True)
-            for n in range(self.jobs)
-        ]
-        for thread in threads:
-            thread.start()
-        results: dict[int, FileResult] = {}
-        error: BaseException | None = None
-        try:
-            for event in self._events(len(threads)):
-                if isinstance(event, BaseException):
-                    error = error or event
-                    self.scheduler.stop()
-                    continue
-                index, outcome = event
-                if outcome.status == "failed" and outcome.attempted:
-                    _record_failure(self.conn, outcome)
-                results[index] = outcome
-                if self.on_file:
-                    self.on_file(outcome)
-        except BaseException:
-            self._abort()
-            raise
-        finally:
-            for thread in threads:
-                thread.join(timeout=30)
-        if error is not None:
-            raise error
-        return [results[i] for i in sorted(results)]
-
-    def _events(self, workers: int) -> Iterator[Any]:
-        running = workers
-        while running:
-            event = self.events.get()
-            if event is _DONE:
-                running -= 1
-            else:
-                yield event
-
-    def _abort(self) -> None:
-        """Interrupted: no new files, and the loads in progress are cancelled
-        (their transactions roll back)."""
-        self.scheduler.stop()
-        with self._lock:
-            for worker_conn in self.worker_conns:
-                with suppress(psycopg.Error, OSError):
-                    worker_conn.cancel_safe(timeout=5)
-
-    def _connect(self) -> psycopg.Connection:
-        info = self.conn.info
-        try:
-            worker_conn = psycopg.connect(
-                info.dsn,
-                password=info.password or None,
-                autocommit=True,
-                application_name="warehouse ingest",
-            )
-        except psycopg.OperationalError as exc:
-            raise IngestError(f"cannot open a loading connection: {exc}") from None
-        with self._lock:
-            self.worker_conns.append(worker_conn)
-        return worker_conn
-
-    def _work(self) -> None:
-        worker_conn: psycopg.Connection | None = None
-        try:
-            while (item := self.scheduler.take()) is not None:
-                index, file = item
-                if worker_conn is None or worker_conn.broken or worker_conn.closed:
-                    worker_conn = self._connect()
-                outcome = self._load(worker_conn, file)
-                self.scheduler.done(file, outcome.status == "failed")
-                self.events.put((index, outcome))
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-            self.events.put(exc)
-        finally:
-            if worker_conn is not None:
-                worker_conn.close()
-            self.events.put(_DONE)
-
-    def _load(self, worker_conn: psycopg.Connection, file: LandingFile) -> FileResult:
-        """Load one file; every way it can fail becomes a failed result."""
-        started = datetime.now().astimezone()
-        try:
-            if file.entity.name in self.scheduler.blocked and not _previous_loads(
-                worker_conn, file
-            ):
-                return FileResult(
-                    file,
-                    "failed",
-                    attempted=False,
-                    started_at=started,
-                    error=f"{file.path}: waits for an earlier failed batch of {file.entity.name}",
-                )
-            return load_file(worker_conn, file, replace=file.batch_date == self.reload)
-        except IngestError as exc:
-            error = str(exc)
-        except psycopg.OperationalError as exc:
-            if worker_conn.broken or worker_conn.closed:
-                error = (
-                    f"{file.path}: lost the connection to the database while loading "
-                    f"({_first_line(exc)}); nothing of this file was loaded"
-                )
-            else:
-                error = f"{file.path}: {_first_line(exc)}; nothing of this file was loaded"
-        except psycopg.Error as exc:
-            error = f"{file.path}: the database refused the load: {_first_line(exc)}"
-        except OSError as exc:
-            error = f"{file.path}: cannot read the file ({exc.strerror or exc})"
-        return FileResult(file, "failed", error=error, started_at=started)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _record_failure(conn: psycopg.Connection, outcome: FileResult) -> None:
-    """A failed file's manifest row: its error, when it started and ended."""
-    file = outcome.file
-    try:
-        content_hash, size, _ = file_digest(file.path)
-    except OSError:
-        content_hash, size = "", 0
-    conn.execute(
-        "insert into audit.load_manifest (batch_date, entity, file_path, file_size,"
-        " content_hash, status, error, started_at, finished_at)"
-        " values (%s, %s, %s, %s, %s, 'failed', %s, coalesce(%s, now()), clock_timestamp())",
-        (
-            file.batch_date,
-            file.entity.name,
-            file.relative_path,
-            size,
-            content_hash,
-            outcome.error,
-            outcome.started_at,
-        ),
-    )

@@ -1,0 +1,297 @@
+"""Loading a landing zone: pending files in batch order, reloads, and the
+scheduling of different entities on parallel connections."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from warehouse import audit
+from warehouse.contract import LOAD_ORDER, Entity
+from warehouse.ingest.load import file_digest, load_file, previous_loads
+from warehouse.ingest.raw_tables import ensure_raw_tables
+from warehouse.ingest.results import FileResult, IngestError, IngestResult
+from warehouse.landing import Batch, LandingFile, discover
+
+#: Parallel loads: one per core, two at most (the machine this targets has two).
+DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+def pending_files(batches: list[Batch]) -> list[LandingFile]:
+    return [f for batch in batches for f in batch.files]
+
+
+def ingest_landing(
+    conn: psycopg.Connection,
+    landing_dir: Path,
+    on_file: Callable[[FileResult], None] | None = None,
+    until: date | None = None,
+    reload: date | None = None,
+    workers: int | None = None,
+) -> IngestResult:
+    """Load every batch not loaded yet, in batch-date order.
+
+    ``reload``: a batch date whose files replace what was loaded from them.
+    ``workers``: parallel loads (default: ``DEFAULT_WORKERS``), each on a
+    connection of its own opened like ``conn``, which only keeps the books.
+
+    A file that fails (missing key column, changed content, lost connection)
+    is recorded as failed with its error; the other files still load, except
+    later unloaded files of the same entity, which wait so that batches stay
+    in order.
+    """
+    batches = discover(landing_dir)
+    if until is not None:
+        batches = [b for b in batches if b.batch_date <= until]
+    audit.ensure_schema(conn)
+    files = pending_files(batches)
+    if reload is not None:
+        _check_reload(conn, batches, reload, landing_dir)
+    ensure_raw_tables(conn, sorted({f.entity for f in files}, key=_order))
+    jobs = max(1, min(workers or DEFAULT_WORKERS, len(files)))
+    outcomes = _Run(conn, files, reload, jobs, on_file).run() if files else []
+    ignored = [path for batch in batches for path in batch.unknown_files]
+    return IngestResult(outcomes, workers=jobs, ignored=ignored)
+
+
+def _order(entity: Entity) -> int:
+    return LOAD_ORDER.index(entity.name)
+
+
+def _check_reload(
+    conn: psycopg.Connection, batches: list[Batch], reload: date, landing_dir: Path
+) -> None:
+    """A reload needs the batch's folder, with every file loaded from it before."""
+    batch = next((b for b in batches if b.batch_date == reload), None)
+    if batch is None:
+        raise IngestError(
+            f"--reload {reload}: there is no batch folder {landing_dir / reload.isoformat()}"
+        )
+    present = {f.relative_path for f in batch.files}
+    gone = [
+        path
+        for (path,) in conn.execute(
+            "select distinct file_path from audit.load_manifest"
+            " where batch_date = %s and status = 'loaded' order by file_path",
+            (reload,),
+        ).fetchall()
+        if path not in present
+    ]
+    if gone:
+        raise IngestError(
+            f"--reload {reload}: {', '.join(gone)} was loaded from this batch but is no "
+            f"longer in {batch.path}; put it back (a reload replaces files, it does not "
+            f"delete them)"
+        )
+
+
+# ------------------------------------------------------------------ the workers
+
+
+class _Scheduler:
+    """Hands out files: the first pending file whose entity no worker holds, so
+    an entity's batches load in date order while other entities go alongside."""
+
+    def __init__(self, files: list[LandingFile]) -> None:
+        self._pending = list(enumerate(files))
+        self._busy: set[str] = set()
+        self.blocked: set[str] = set()
+        self._cond = threading.Condition()
+        self._stopped = False
+
+    def take(self) -> tuple[int, LandingFile] | None:
+        with self._cond:
+            while not self._stopped and self._pending:
+                for position, (index, file) in enumerate(self._pending):
+                    if file.entity.name not in self._busy:
+                        del self._pending[position]
+                        self._busy.add(file.entity.name)
+                        return index, file
+                self._cond.wait()
+            return None
+
+    def done(self, file: LandingFile, failed: bool) -> None:
+        with self._cond:
+            self._busy.discard(file.entity.name)
+            if failed:
+                self.blocked.add(file.entity.name)
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+
+_DONE = object()
+
+
+class _Run:
+    """One ingestion: worker threads load, this thread keeps the books and
+    reports each file as it finishes (``on_file`` runs here, never in a worker)."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        files: list[LandingFile],
+        reload: date | None,
+        jobs: int,
+        on_file: Callable[[FileResult], None] | None,
+    ) -> None:
+        self.conn = conn
+        self.files = files
+        self.reload = reload
+        self.jobs = jobs
+        self.on_file = on_file
+        self.scheduler = _Scheduler(files)
+        self.events: queue.Queue[Any] = queue.Queue()
+        self.worker_conns: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+
+    def run(self) -> list[FileResult]:
+        threads = [
+            threading.Thread(target=self._work, name=f"ingest-{n}", daemon=True)
+            for n in range(self.jobs)
+        ]
+        for thread in threads:
+            thread.start()
+        results: dict[int, FileResult] = {}
+        error: BaseException | None = None
+        try:
+            for event in self._events(len(threads)):
+                if isinstance(event, BaseException):
+                    error = error or event
+                    self.scheduler.stop()
+                    continue
+                index, outcome = event
+                if outcome.status == "failed" and outcome.attempted:
+                    _record_failure(self.conn, outcome)
+                results[index] = outcome
+                if self.on_file:
+                    self.on_file(outcome)
+        except BaseException:
+            self._abort()
+            raise
+        finally:
+            for thread in threads:
+                thread.join(timeout=30)
+        if error is not None:
+            raise error
+        return [results[i] for i in sorted(results)]
+
+    def _events(self, workers: int) -> Iterator[Any]:
+        running = workers
+        while running:
+            event = self.events.get()
+            if event is _DONE:
+                running -= 1
+            else:
+                yield event
+
+    def _abort(self) -> None:
+        """Interrupted: no new files, and the loads in progress are cancelled
+        (their transactions roll back)."""
+        self.scheduler.stop()
+        with self._lock:
+            for worker_conn in self.worker_conns:
+                with suppress(psycopg.Error, OSError):
+                    worker_conn.cancel_safe(timeout=5)
+
+    def _connect(self) -> psycopg.Connection:
+        info = self.conn.info
+        try:
+            worker_conn = psycopg.connect(
+                info.dsn,
+                password=info.password or None,
+                autocommit=True,
+                application_name="warehouse ingest",
+            )
+        except psycopg.OperationalError as exc:
+            raise IngestError(f"cannot open a loading connection: {exc}") from None
+        with self._lock:
+            self.worker_conns.append(worker_conn)
+        return worker_conn
+
+    def _work(self) -> None:
+        worker_conn: psycopg.Connection | None = None
+        try:
+            while (item := self.scheduler.take()) is not None:
+                index, file = item
+                if worker_conn is None or worker_conn.broken or worker_conn.closed:
+                    worker_conn = self._connect()
+                outcome = self._load(worker_conn, file)
+                self.scheduler.done(file, outcome.status == "failed")
+                self.events.put((index, outcome))
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            self.events.put(exc)
+        finally:
+            if worker_conn is not None:
+                worker_conn.close()
+            self.events.put(_DONE)
+
+    def _load(self, worker_conn: psycopg.Connection, file: LandingFile) -> FileResult:
+        """Load one file; every way it can fail becomes a failed result."""
+        started = datetime.now().astimezone()
+        try:
+            if file.entity.name in self.scheduler.blocked and not previous_loads(
+                worker_conn, file
+            ):
+                return FileResult(
+                    file,
+                    "failed",
+                    attempted=False,
+                    started_at=started,
+                    error=f"{file.path}: waits for an earlier failed batch of {file.entity.name}",
+                )
+            return load_file(worker_conn, file, replace=file.batch_date == self.reload)
+        except IngestError as exc:
+            error = str(exc)
+        except psycopg.OperationalError as exc:
+            if worker_conn.broken or worker_conn.closed:
+                error = (
+                    f"{file.path}: lost the connection to the database while loading "
+                    f"({_first_line(exc)}); nothing of this file was loaded"
+                )
+            else:
+                error = f"{file.path}: {_first_line(exc)}; nothing of this file was loaded"
+        except psycopg.Error as exc:
+            error = f"{file.path}: the database refused the load: {_first_line(exc)}"
+        except OSError as exc:
+            error = f"{file.path}: cannot read the file ({exc.strerror or exc})"
+        return FileResult(file, "failed", error=error, started_at=started)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _record_failure(conn: psycopg.Connection, outcome: FileResult) -> None:
+    """A failed file's manifest row: its error, when it started and ended."""
+    file = outcome.file
+    try:
+        content_hash, size, _ = file_digest(file.path)
+    except OSError:
+        content_hash, size = "", 0
+    conn.execute(
+        "insert into audit.load_manifest (batch_date, entity, file_path, file_size,"
+        " content_hash, status, error, started_at, finished_at)"
+        " values (%s, %s, %s, %s, %s, 'failed', %s, coalesce(%s, now()), clock_timestamp())",
+        (
+            file.batch_date,
+            file.entity.name,
+            file.relative_path,
+            size,
+            content_hash,
+            outcome.error,
+            outcome.started_at,
+        ),
+    )
