@@ -24,22 +24,18 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from psycopg import sql
 
 from warehouse import db
 
-from .conftest import FIXTURES, CliResult, DatabaseFactory, db_env, run_cli
+from .conftest import FIXTURES, CliResult, DatabaseFactory
+from .dbt_helpers import ANSI, MODELS_ONLY, cli, dbt_env, marts, query
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt, pytest.mark.slow]
 
 LANDING = FIXTURES / "dbt_history" / "landing"
 BATCHES = sorted(p.name for p in LANDING.iterdir() if p.is_dir())
-#: Intermediate builds skip the tests (the last build runs everything).
-MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 START, END = datetime(1900, 1, 1), datetime(9999, 12, 31)
 MOVE_1, MOVE_2 = datetime(2025, 1, 1, 8), datetime(2025, 1, 3, 7)
@@ -55,11 +51,6 @@ class History:
     full_refresh: dict[tuple[str, str], Counter]  # the marts rebuilt from scratch
 
 
-def query(conn: db.Connection, statement: str, params: tuple = ()) -> list[tuple]:
-    with db.connect(conn) as pg:
-        return pg.execute(statement, params).fetchall()
-
-
 def keys_by_id(conn: db.Connection) -> dict[str, str]:
     return dict(
         query(
@@ -68,39 +59,6 @@ def keys_by_id(conn: db.Connection) -> dict[str, str]:
             " union all select payment_id, customer_key from marts.fct_payments",
         )
     )
-
-
-def dbt_env(conn: db.Connection, work: Path) -> dict[str, str]:
-    """The CLI's environment for ``conn``, with dbt's artefacts in a folder of the
-    test's own: partial parsing works from one build to the next, and the
-    repository's target/ is left alone."""
-    return {
-        **db_env(conn),
-        "DBT_TARGET_PATH": str(work / "target"),
-        "DBT_LOG_PATH": str(work / "logs"),
-    }
-
-
-def cli(*args: str, env: dict[str, str]) -> CliResult:
-    result = run_cli(*args, env=env)
-    assert result.returncode == 0, result.output[-3000:]
-    return result
-
-
-def marts(conn: db.Connection) -> dict[tuple[str, str], Counter]:
-    """Every row of every mart table (and of the exceptions model), as multisets."""
-    tables = query(
-        conn,
-        "select table_schema, table_name from information_schema.tables"
-        " where table_type = 'BASE TABLE' and (table_schema = 'marts'"
-        " or (table_schema, table_name) = ('intermediate', 'int_row_exceptions'))",
-    )
-    rows = {}
-    with db.connect(conn) as pg:
-        for schema, table in tables:
-            statement = sql.SQL("select * from {}").format(sql.Identifier(schema, table))
-            rows[(schema, table)] = Counter(pg.execute(statement).fetchall())
-    return rows
 
 
 @pytest.fixture(scope="module")

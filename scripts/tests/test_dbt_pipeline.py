@@ -15,18 +15,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from psycopg import sql
 
 from warehouse import db
 from warehouse.contract import ENTITIES
 
-from .conftest import CliResult, DatabaseFactory, db_env, run_cli
+from .conftest import CliResult, DatabaseFactory, run_cli
+from .dbt_helpers import ANSI, MODELS_ONLY, cli, dbt_env, marts, query, scalar
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt, pytest.mark.slow]
 
 GENERATE = ("--scale", "0.01", "--days", "2", "--seed", "7")
-MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BASE_MODELS = {e.name: f"staging.base_{e.source}__{e.name}" for e in ENTITIES}
 STG_MODELS = {e.name: f"staging.stg_{e.source}__{e.name}" for e in ENTITIES}
 
@@ -38,46 +36,6 @@ class Built:
     run: CliResult  # `warehouse run` of the last batch: ingest and dbt build with tests
     incremental: dict[tuple[str, str], Counter]  # the marts built batch by batch
     full_refresh: dict[tuple[str, str], Counter]  # the marts rebuilt from scratch
-
-
-def dbt_env(conn: db.Connection, work: Path) -> dict[str, str]:
-    """The CLI's environment for ``conn``, with dbt's artefacts in the test's own folder."""
-    return {
-        **db_env(conn),
-        "DBT_TARGET_PATH": str(work / "target"),
-        "DBT_LOG_PATH": str(work / "logs"),
-    }
-
-
-def cli(*args: str, env: dict[str, str]) -> CliResult:
-    result = run_cli(*args, env=env)
-    assert result.returncode == 0, result.output[-3000:]
-    return result
-
-
-def query(conn: db.Connection, statement: str, params: tuple = ()) -> list[tuple]:
-    with db.connect(conn) as pg:
-        return pg.execute(statement, params).fetchall()
-
-
-def scalar(conn: db.Connection, statement: str) -> object:
-    return query(conn, statement)[0][0]
-
-
-def marts(conn: db.Connection) -> dict[tuple[str, str], Counter]:
-    """Every row of every mart table (and of the exceptions model), as multisets."""
-    tables = query(
-        conn,
-        "select table_schema, table_name from information_schema.tables"
-        " where table_type = 'BASE TABLE' and (table_schema = 'marts'"
-        " or (table_schema, table_name) = ('intermediate', 'int_row_exceptions'))",
-    )
-    rows = {}
-    with db.connect(conn) as pg:
-        for schema, table in tables:
-            statement = sql.SQL("select * from {}").format(sql.Identifier(schema, table))
-            rows[(schema, table)] = Counter(pg.execute(statement).fetchall())
-    return rows
 
 
 @pytest.fixture(scope="module")

@@ -14,13 +14,14 @@ import argparse
 import csv
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from warehouse.bench.machine import describe_machine
 
 _CHILD = """
 import json, resource, sys, time
@@ -79,31 +80,12 @@ def faker_loop_rate(rows: int = BASELINE_ROWS) -> float:
         return rows / (time.perf_counter() - started)
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return (f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}")
-
-
 def render(results: list[tuple[float, dict]], baseline: float, days: int, command: str) -> str:
     lines = [
         "# Generator benchmark",
         "",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- machine: {machine()}",
+        f"- machine: {describe_machine()}",
         f"- command: `{command}`",
         f"- each run: `generate_landing(GeneratorConfig(scale=S, days={days}, seed=42))` "
         "in a child process (default dirt), peak RSS read by the child itself",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -35,6 +34,7 @@ from pathlib import Path
 from psycopg import sql
 
 from warehouse import db, embedded
+from warehouse.bench.machine import describe_machine
 from warehouse.config import load_settings
 from warehouse.contract import ENTITIES, ENTITY_BY_NAME
 from warehouse.ingest import DEFAULT_WORKERS, ingest_landing
@@ -185,18 +185,6 @@ def timed_rounds(rounds: int, runs: list[tuple[Case, Callable[[], float]]]) -> N
 # ---------------------------------------------------------------- the report
 
 
-def machine() -> str:
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores; {platform.system()} {platform.release()}"
-
-
 def render(cases: list[Case], bare: Case, context: dict[str, str]) -> str:
     lines = [
         "# Ingestion benchmark",
@@ -308,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
     cases = [bare, parallel, serial, soiled]
     context = {
         "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "machine": machine(),
+        "machine": describe_machine(),
         "server": f"PostgreSQL {version} ({'embedded' if conn.embedded else conn.url()})",
         "command": f"`python -m warehouse.bench.ingest --rounds {args.rounds}`",
         "data": f"`warehouse generate --scale {args.scale:g} --days {args.days} --seed "
