@@ -2,9 +2,15 @@
     Called from on-run-start. The Python ingestion creates a raw table the first
     time a file of its entity lands; a source that has sent nothing yet has no
     table, and the staging models over it would fail. This creates every missing
-    raw table of the dbt sources, empty, with the columns and data types the
-    sources yml declares (the ingestion's own layout), so a source that has not
-    sent anything is empty rather than missing. Existing tables are left alone.
+    raw table of the dbt sources as an empty placeholder, with the columns and
+    data types the sources yml declares, so a source that has not sent anything
+    is empty rather than missing. Existing tables are left alone: nothing is
+    added to them, not even an index.
+
+    A placeholder is not the ingestion's layout (there, the source file and the
+    row hash are generated columns, and a sequence numbers the lines): the
+    ingestion replaces an empty placeholder with its own table before it loads
+    the entity's first file (warehouse.ingest.raw_tables).
 -#}
 {% macro create_missing_raw_tables() -%}
     {%- if execute -%}
@@ -32,10 +38,6 @@
                     'create table if not exists ' ~ relation.render()
                     ~ ' (' ~ columns | join(', ') ~ ')'
                 ) -%}
-                {%- set index_ddl = raw_table_index_ddl(relation) | trim -%}
-                {%- if index_ddl -%}
-                    {%- do statements.append(index_ddl) -%}
-                {%- endif -%}
             {%- endif -%}
         {%- endfor -%}
         {{ statements | join(';\n') }}

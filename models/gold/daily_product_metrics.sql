@@ -6,7 +6,10 @@
     Incremental (delete+insert by order_date): a run rebuilds the days of lines
     the facts (re)loaded since the last run, days whose line count no longer
     matches the facts, and nothing else. A rebuilt day is replaced whole, so a
-    product that no longer sold that day leaves no stale row.
+    product that no longer sold that day leaves no stale row. A row's
+    source_load_id is the newest load behind its lines, so a row is the same
+    however it was built, and the table's maximum is the facts' watermark when
+    it was last built.
 -#}
 
 with
@@ -20,11 +23,6 @@ summarised_product_days as (
     select * from {{ this }}
 ),
 {% endif %}
-
-facts_watermark as (
-    select max(source_load_id)                                  as source_load_id
-    from order_lines
-),
 
 {% if is_incremental() %}
 previous_watermark as (
@@ -81,7 +79,8 @@ lines_to_summarise as (
         order_lines.discount_amount,
         order_lines.net_amount,
         order_lines.cost_amount,
-        order_lines.margin_amount
+        order_lines.margin_amount,
+        order_lines.source_load_id
     from order_lines
     inner join days_to_build
         on order_lines.order_date = days_to_build.order_date
@@ -97,7 +96,8 @@ lines_to_summarise as (
         discount_amount,
         net_amount,
         cost_amount,
-        margin_amount
+        margin_amount,
+        source_load_id
     from order_lines
 ),
 {% endif %}
@@ -116,7 +116,8 @@ product_days as (
         sum(margin_amount)                                      as margin_amount,
         sum(case when cost_amount is not null then net_amount end)
                                                                 as costed_net_revenue,
-        sum(case when cost_amount is null then 1 else 0 end)    as uncosted_line_count
+        sum(case when cost_amount is null then 1 else 0 end)    as uncosted_line_count,
+        max(source_load_id)                                     as source_load_id
     from lines_to_summarise
     group by order_date, coalesce(product_id, {{ unknown_member_key() }})
 ),
@@ -146,10 +147,9 @@ final as (
                                                                 as margin_rate,
         product_days.uncosted_line_count,
         -- load
-        facts_watermark.source_load_id,
+        product_days.source_load_id,
         '{{ invocation_id }}'                                   as dbt_invocation_id
     from product_days
-    cross join facts_watermark
 )
 
 select * from final

@@ -10,7 +10,10 @@
         customer lands before it (the customer is no longer new there);
       - days whose order count no longer matches the facts (an order moved to
         another day) and days of the order-date range missing from the table.
-    Every other day keeps its row, its source_load_id and its dbt_invocation_id.
+    Every other day keeps its row and its dbt_invocation_id. A row's
+    source_load_id is the newest load behind its orders and lines (0 on a day
+    without orders), so a day's row is the same however it was built, and the
+    table's maximum is the facts' watermark when it was last built.
 -#}
 
 with
@@ -32,16 +35,6 @@ summarised_days as (
     select * from {{ this }}
 ),
 {% endif %}
-
-facts_watermark as (
-    -- the newest raw load behind the facts as this run sees them
-    select max(source_load_id)                                  as source_load_id
-    from (
-        select max(source_load_id) as source_load_id from orders
-        union all
-        select max(source_load_id) as source_load_id from order_lines
-    ) as fact_watermarks
-),
 
 order_date_range as (
     select
@@ -164,7 +157,8 @@ orders_to_summarise as (
         orders.order_status,
         orders.shipping_amount,
         orders.tax_amount,
-        orders.order_total_amount
+        orders.order_total_amount,
+        orders.source_load_id
     from orders
     inner join days_to_build
         on orders.order_date = days_to_build.order_date
@@ -180,7 +174,8 @@ order_totals as (
                                                                 as returned_order_count,
         sum(coalesce(shipping_amount, 0))                       as shipping_amount,
         sum(coalesce(tax_amount, 0))                            as tax_amount,
-        sum(order_total_amount)                                 as order_total_amount
+        sum(order_total_amount)                                 as order_total_amount,
+        max(source_load_id)                                     as source_load_id
     from orders_to_summarise
     group by order_date
 ),
@@ -192,7 +187,8 @@ line_totals as (
         sum(order_lines.quantity)                               as units_sold,
         sum(order_lines.gross_amount)                           as gross_revenue,
         sum(order_lines.discount_amount)                        as discount_amount,
-        sum(order_lines.net_amount)                             as net_revenue
+        sum(order_lines.net_amount)                             as net_revenue,
+        max(order_lines.source_load_id)                         as source_load_id
     from order_lines
     inner join days_to_build
         on order_lines.order_date = days_to_build.order_date
@@ -275,10 +271,12 @@ final as (
         coalesce(customer_totals.new_customer_count, 0)         as new_customer_count,
         coalesce(customer_totals.returning_customer_count, 0) as returning_customer_count,
         -- load
-        facts_watermark.source_load_id,
+        greatest(
+            coalesce(order_totals.source_load_id, 0),
+            coalesce(line_totals.source_load_id, 0)
+        )                                                       as source_load_id,
         '{{ invocation_id }}'                                   as dbt_invocation_id
     from days_to_build
-    cross join facts_watermark
     left join calendar
         on days_to_build.order_date = calendar.date_day
     left join order_totals

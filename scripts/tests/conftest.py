@@ -1,6 +1,10 @@
 """Shared fixtures. Tests never touch the demo database: unless PGHOST names a
 server, they run an embedded server of their own (WAREHOUSE_HOME=.warehouse/test,
-port 55433) and every test that writes gets a database of its own."""
+port 55433) and every test that writes gets a database of its own.
+
+Every test database plans in parallel whenever it can (FORCED_PARALLEL), so the
+smallest fixture runs the code paths a big table takes: parallel workers and a
+leader that processes rows too. Results must not depend on the plan."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -27,6 +32,17 @@ from warehouse import db, embedded  # noqa: E402
 from warehouse.config import Settings, load_settings  # noqa: E402
 
 WAREHOUSE = str(Path(sys.executable).parent / "warehouse")
+
+#: Planner settings under which even a 7-row table gets a parallel plan.
+#: (debug_parallel_query would not do: the leader then runs none of the plan.)
+FORCED_PARALLEL: dict[str, str] = {
+    "parallel_setup_cost": "0",
+    "parallel_tuple_cost": "0",
+    "min_parallel_table_scan_size": "0",
+    "min_parallel_index_scan_size": "0",
+    "max_parallel_workers_per_gather": "2",
+    "parallel_leader_participation": "on",
+}
 
 
 @dataclass(frozen=True)
@@ -67,20 +83,40 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def server(settings: Settings) -> Iterator[db.Connection]:
-    """The test server: the tests' own embedded server, or the one PGHOST names."""
+    """The test server: the tests' own embedded server, or the one PGHOST names.
+
+    The embedded test server plans in parallel whenever it can, in every
+    database, also those the CLI creates; on a server PGHOST names, each test
+    database gets the same settings (create_test_database)."""
     conn = db.resolve(settings)
     db.ensure_server(settings, conn)
+    if conn.embedded:
+        with db.connect(conn.with_database("postgres"), autocommit=True) as admin:
+            for name, value in FORCED_PARALLEL.items():
+                admin.execute(sql.SQL("alter system set {} = {}").format(
+                    sql.Identifier(name), sql.Literal(value)))
+            admin.execute("select pg_reload_conf()")
     yield conn
     if conn.embedded:
         embedded.stop(settings.pgdata)
+
+
+def create_test_database(server: db.Connection, name: str) -> db.Connection:
+    """A new, empty database on the test server that plans in parallel
+    whenever it can (FORCED_PARALLEL)."""
+    with db.connect(server.with_database("postgres"), autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        for setting, value in FORCED_PARALLEL.items():
+            admin.execute(sql.SQL("alter database {} set {} = {}").format(
+                sql.Identifier(name), sql.Identifier(setting), sql.Literal(value)))
+    return server.with_database(name)
 
 
 @pytest.fixture
 def fresh_db(server: db.Connection) -> Iterator[db.Connection]:
     """A new, empty database on the test server, dropped afterwards."""
     name = f"wh_test_{uuid.uuid4().hex[:10]}"
-    with db.connect(server.with_database("postgres"), autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
+    create_test_database(server, name)
     try:
         yield server.with_database(name)
     finally:
@@ -105,10 +141,9 @@ class DatabaseFactory:
 
     def __call__(self, label: str) -> db.Connection:
         name = f"wh_test_{label}_{uuid.uuid4().hex[:8]}"
-        with db.connect(self.server.with_database("postgres"), autocommit=True) as admin:
-            admin.execute(f'create database "{name}"')
+        conn = create_test_database(self.server, name)
         self.created.append(name)
-        return self.server.with_database(name)
+        return conn
 
     def drop_all(self) -> None:
         for name in self.created:

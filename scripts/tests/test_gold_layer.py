@@ -35,7 +35,7 @@ from warehouse.config import Settings
 from warehouse.contract import ENTITY_BY_NAME
 from warehouse.dbt_runner import dbt_environment, run_dbt, write_profile
 
-from .conftest import CliResult, db_env, run_cli
+from .conftest import CliResult, create_test_database, db_env, run_cli
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt, pytest.mark.slow]
 
@@ -131,9 +131,7 @@ def gold(
     )
     assert generated.returncode == 0, generated.output
     name = f"wh_test_gold_{uuid.uuid4().hex[:10]}"
-    with db.connect(server.with_database("postgres"), autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    conn = server.with_database(name)
+    conn = create_test_database(server, name)
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("DBT_TARGET_PATH", str(folder / "target"))

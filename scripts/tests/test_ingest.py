@@ -15,7 +15,7 @@ import pytest
 
 from warehouse import db
 from warehouse.contract import ENTITY_BY_NAME
-from warehouse.ingest import IngestError, ingest_landing, raw_table_ddl
+from warehouse.ingest import IngestError, ensure_raw_tables, ingest_landing, raw_table_ddl
 
 from .conftest import FIXTURES, db_env, run_cli
 
@@ -500,13 +500,49 @@ def test_concurrent_runs_load_each_file_once(fresh_db: db.Connection, landing: P
         assert one(conn, "select count(*) from audit.load_manifest") == 4
 
 
-def test_raw_tables_of_an_earlier_layout_are_refused_clearly(
+def test_raw_tables_of_an_earlier_layout_holding_rows_are_refused_clearly(
     pg: psycopg.Connection, landing: Path
 ) -> None:
     pg.execute("create schema raw")
     pg.execute("create table raw.orders (order_id text, _row_hash text not null)")
-    with pytest.raises(IngestError, match="raw.orders: created by an earlier version"):
+    pg.execute("insert into raw.orders values ('O1', 'x')")
+    with pytest.raises(IngestError, match="raw.orders: created by an earlier version") as error:
         ingest_landing(pg, landing)
+    assert str(error.value).count("raw.orders") == 1
+    assert one(pg, "select count(*) from raw.orders") == 1  # left as it was
+
+
+def test_an_empty_placeholder_from_dbt_is_replaced_and_loads(
+    pg: psycopg.Connection, landing: Path
+) -> None:
+    """dbt's on-run-start makes plain-column placeholders before the first load
+    (create_missing_raw_tables); the first load replaces them with its layout."""
+    pg.execute("create schema raw")
+    pg.execute(
+        "create table raw.orders ("
+        + ", ".join(f"{name} text" for name in ORDERS.column_names)
+        + ", _batch_date date, _source_file text, _source_line bigint, _load_id bigint,"
+        " _loaded_at timestamptz, _row_hash text, _extra_columns jsonb)"
+    )
+    result = ingest_landing(pg, landing)
+    assert not result.failed
+    assert one(pg, "select count(*) from raw.orders") == 5
+    generated = pg.execute(
+        "select attname from pg_attribute where attrelid = 'raw.orders'::regclass"
+        " and attgenerated <> '' order by 1"
+    ).fetchall()
+    assert generated == [("_row_hash",), ("_source_file",)]
+
+
+def test_raw_tables_have_no_index_and_the_retired_one_is_dropped(
+    pg: psycopg.Connection, landing: Path
+) -> None:
+    """Earlier versions' dbt hook added a btree on _load_id to every raw table;
+    raw tables have no index (docs/ingestion.md), so the ingestion drops it."""
+    ensure_raw_tables(pg, [ORDERS])
+    pg.execute("create index orders_load_id_idx on raw.orders (_load_id)")
+    ingest_landing(pg, landing)
+    assert one(pg, "select count(*) from pg_indexes where schemaname = 'raw'") == 0
 
 
 def test_stored_generated_columns_for_servers_before_18(

@@ -57,7 +57,8 @@ def raw_table_ddl(entity: Entity, virtual: bool = True) -> sql.Composed:
     ``_source_file`` and ``_row_hash`` are computed from the stored columns:
     virtual generated columns where the server has them (PostgreSQL 18), so
     loading does not pay for them, else stored ones. No index: COPY would pay
-    for it on every row, and only a reload looks rows up by load id.
+    for it on every row (measured in docs/ingestion.md), and only a reload
+    looks rows up by load id.
     """
     source_columns = [
         sql.SQL("{} text").format(sql.Identifier(name)) for name in entity.column_names
@@ -88,36 +89,61 @@ def raw_table_ddl(entity: Entity, virtual: bool = True) -> sql.Composed:
 
 
 def ensure_raw_tables(conn: psycopg.Connection, entities: list[Entity]) -> None:
+    """Create the raw tables of ``entities`` that are missing, in this layout.
+
+    An empty placeholder that dbt's on-run-start made before anything was
+    loaded (create_missing_raw_tables: plain columns) is replaced by this
+    layout; a table of another layout that holds rows is refused. The btree
+    index on _load_id that earlier versions added is dropped: raw tables have
+    no index (docs/ingestion.md, "Raw tables").
+    """
     virtual = conn.info.server_version >= VIRTUAL_COLUMNS_VERSION
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('warehouse.raw.ddl'))")
         conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(RAW_SCHEMA)))
-        _check_layout(conn, entities)
+        for name in _other_layouts(conn, entities):
+            _replace_placeholder(conn, name)
         for entity in entities:
             conn.execute(raw_table_ddl(entity, virtual=virtual))
+            conn.execute(
+                sql.SQL("drop index if exists {}").format(
+                    sql.Identifier(RAW_SCHEMA, f"{entity.name}_load_id_idx")
+                )
+            )
 
 
-def _check_layout(conn: psycopg.Connection, entities: list[Entity]) -> None:
-    """Refuse raw tables from an earlier layout (a stored, non-generated hash)
-    rather than fail in the middle of a COPY."""
-    old = conn.execute(
-        "select c.relname from pg_attribute a join pg_class c on c.oid = a.attrelid"
+def _other_layouts(conn: psycopg.Connection, entities: list[Entity]) -> list[str]:
+    """Raw tables of ``entities`` whose source file and row hash are not
+    generated columns: dbt's placeholders, or an earlier ingestion's tables."""
+    rows = conn.execute(
+        "select distinct c.relname from pg_attribute a join pg_class c on c.oid = a.attrelid"
         " join pg_namespace n on n.oid = c.relnamespace"
         " where n.nspname = %s and c.relname = any(%s)"
         " and a.attname in ('_row_hash', '_source_file')"
-        " and a.attgenerated = '' and not a.attisdropped",
+        " and a.attgenerated = '' and not a.attisdropped order by c.relname",
         (RAW_SCHEMA, [e.name for e in entities]),
     ).fetchall()
-    if old:
-        names = ", ".join(f"{RAW_SCHEMA}.{r[0]}" for r in old)
+    return [name for (name,) in rows]
+
+
+def _replace_placeholder(conn: psycopg.Connection, name: str) -> None:
+    """Drop an empty table of another layout, so the ingestion's own takes its
+    place; refuse one that holds rows rather than fail in the middle of a COPY."""
+    table = sql.Identifier(RAW_SCHEMA, name)
+    holds_rows = conn.execute(sql.SQL("select exists (select from {})").format(table)).fetchone()[0]
+    if holds_rows:
         raise IngestError(
-            f"{names}: created by an earlier version of the ingestion (the row hash and the "
-            f"source file are not generated columns); drop the schemas raw and audit "
-            f"(`warehouse db psql -c "
+            f"{RAW_SCHEMA}.{name}: created by an earlier version of the ingestion (the row "
+            f"hash and the source file are not generated columns) and not empty; drop the "
+            f"schemas raw and audit (`warehouse db psql -c "
             f"'drop schema raw cascade; drop schema audit cascade'`) and ingest again"
         )
-
-
-# ------------------------------------------------------------------ one file
-
-
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("drop table {}").format(table))
+    except psycopg.errors.DependentObjectsStillExist as exc:
+        raise IngestError(
+            f"{RAW_SCHEMA}.{name}: an empty placeholder that the ingestion replaces with its "
+            f"own layout, but other objects depend on it ({exc.diag.message_detail or exc}); "
+            f"drop them, or the table, and ingest again"
+        ) from None

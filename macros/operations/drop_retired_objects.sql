@@ -1,0 +1,19 @@
+{#-
+    Called from on-run-start: drops database objects that earlier versions of
+    the project created and nothing uses any more, so that no one keeps reading
+    them. staging.try_cast_date and staging.try_cast_timestamp were PL/pgSQL
+    functions with an exception block per row, declared parallel safe: in a
+    parallel plan the leader's rows came back NULL (safe_casts.sql replaced them).
+-#}
+{% macro drop_retired_objects() -%}
+    {{ return(adapter.dispatch('drop_retired_objects')()) }}
+{%- endmacro %}
+
+{% macro default__drop_retired_objects() -%}
+{%- endmacro %}
+
+{% macro postgres__drop_retired_objects() -%}
+    {%- set schema = adapter.quote(generate_schema_name('staging', none) | trim) -%}
+    drop function if exists {{ schema }}.try_cast_date(text);
+    drop function if exists {{ schema }}.try_cast_timestamp(text)
+{%- endmacro %}
