@@ -24,6 +24,8 @@ from .conftest import PROJECT_DIR, run_cli
         (["ingest"], "--landing"),
         (["build"], "dbt build"),
         (["run"], "--landing"),
+        (["run"], "--report-dir"),
+        (["report"], "--out"),
         (["status"], "watermarks per entity"),
     ],
 )

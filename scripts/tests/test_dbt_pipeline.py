@@ -67,11 +67,16 @@ def built(make_db: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def test_the_pipeline_builds_with_zero_warnings(built: Built) -> None:
+    """No warning of dbt's own (deprecations, configuration) and no error. A
+    source-quality rate may warn: that is the data speaking (at this scale one
+    campaign that never arrived is 16 % of the responses naming it)."""
     assert built.run.returncode == 0, built.run.output[-3000:]
     output = ANSI.sub("", built.run.output)
     assert "deprecat" not in output.lower()
     assert "[WARNING]" not in output
-    assert re.search(r"Done\. PASS=\d+ WARN=0 ERROR=0 SKIP=0", output)
+    assert re.search(r"Done\. PASS=\d+ WARN=\d+ ERROR=0 SKIP=0", output)
+    warned = re.findall(r"\d+ of \d+ WARN \d+ (\S+)", output)
+    assert all(name.startswith(("dq_", "row_issue_rate_")) for name in warned), warned
 
 
 # ------------------------------------------------------------ reconciliations

@@ -23,6 +23,7 @@ import pytest
 
 from warehouse import db
 from warehouse.contract import ENTITIES
+from warehouse.quality.ground_truth import DEFECT_DIMENSIONS
 
 from .conftest import CliResult, DatabaseFactory, run_cli
 from .dbt_helpers import (
@@ -199,6 +200,21 @@ def test_the_daily_incremental_build_at_scale_1_passes_every_test(day_by_day: Da
     assert "ERROR=0" in output and "WARN=0" in output
     assert "assert_order_lines_reconcile_with_staging" in output
     assert scalar(day_by_day.conn, "select count(*) from audit.quarantine") > 0  # dirty
+
+
+def test_the_ground_truth_at_scale_1_is_exact(day_by_day: DayByDay) -> None:
+    """Every defect the generator injected into five dirty scale-1 batches is
+    flagged on its line, in the right way, and nothing else is."""
+    rows = query(
+        day_by_day.conn,
+        "select defect, sum(injected), sum(detected), sum(missed), sum(false_positives)"
+        " from audit.dq_ground_truth where run_id = (select run_id from audit.dq_ground_truth"
+        " order by recorded_at desc limit 1) group by defect order by defect",
+    )
+    assert {defect for defect, *_ in rows} == set(DEFECT_DIMENSIONS)
+    for defect, injected, detected, missed, false_positives in rows:
+        assert (detected, missed, false_positives) == (injected, 0, 0), defect
+    assert sum(r[1] for r in rows) > 10_000
 
 
 def test_day_by_day_at_scale_1_equals_a_full_refresh_row_for_row(day_by_day: DayByDay) -> None:

@@ -25,6 +25,8 @@ from warehouse.contract import parse_batch_date
 from warehouse.dbt_runner import DbtError, dbt_environment, write_profile
 from warehouse.ingest import FileResult, IngestError, IngestResult
 from warehouse.landing import LandingError, discover
+from warehouse.quality import report as quality_report
+from warehouse.quality.artifacts import ArtifactError
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -37,7 +39,15 @@ app = typer.Typer(
 db_app = typer.Typer(help="The PostgreSQL the warehouse uses (embedded unless PGHOST is set).")
 app.add_typer(db_app, name="db")
 
-USER_ERRORS = (ConfigError, db.DatabaseError, LandingError, IngestError, DbtError)
+USER_ERRORS = (
+    ConfigError,
+    db.DatabaseError,
+    LandingError,
+    IngestError,
+    DbtError,
+    quality_report.ReportError,
+    ArtifactError,
+)
 
 LandingOption = Annotated[
     Path | None,
@@ -219,6 +229,11 @@ def _run_ingest(
 
     with progress:
         result = pipeline.ingest(settings, conn, landing, run_id, on_file=on_file, reload=reload)
+    _show_ingest(result)
+    return result
+
+
+def _show_ingest(result: IngestResult) -> None:
     if any(f.status != "skipped" for f in result.files):
         console.print(_ingest_table(result))
     console.print(_ingest_summary(result), highlight=False, soft_wrap=True)
@@ -228,7 +243,6 @@ def _run_ingest(
         console.print(f"[yellow]ignored[/]: {path} is no entity of the landing contract")
     for failed in result.failed:
         err_console.print(f"[red]error[/]: {failed.error}", highlight=False)
-    return result
 
 
 def _parse_batch(value: str | None) -> date | None:
@@ -263,9 +277,7 @@ def ingest(
         raise typer.Exit(1)
 
 
-@app.command(
-    "build", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
+@app.command("build", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def build(ctx: typer.Context) -> None:
     """Run `dbt build` on the warehouse database (extra arguments go to dbt)."""
     settings, conn = _context()
@@ -273,17 +285,97 @@ def build(ctx: typer.Context) -> None:
 
 
 @app.command("run")
-def run(landing: LandingOption = None) -> None:
-    """The whole pipeline: ingest every pending batch, dbt build, print the summary."""
+def run(
+    landing: LandingOption = None,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--report-dir",
+            help="Where to write the data-quality report (default: WAREHOUSE_HOME/reports).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """The whole pipeline: ingest every pending batch, check freshness, dbt build,
+    assess data quality, write the report, alert; exit 1 unless all passed."""
     settings, conn = _context()
     run_id = pipeline.new_run_id()
+    landing = landing or settings.landing_dir
     console.rule(f"run {run_id} on {conn.url()}")
-    ingested = _run_ingest(settings, conn, landing or settings.landing_dir, run_id)
-    pipeline.build(settings, conn, run_id)
+    ingested = _run_ingest(settings, conn, landing, run_id)
+    outcome = pipeline.run_after_ingest(
+        settings, conn, landing, run_id, ingested, pipeline.alert_webhook(), report_dir
+    )
     _print_counts(conn)
-    if ingested.failed:
-        err_console.print(f"[red]error[/]: {len(ingested.failed)} landing files failed to load")
+    _show_quality(outcome)
+    if not outcome.ok:
+        for failure in outcome.failures:
+            err_console.print(f"[red]error[/]: {failure}", highlight=False)
         raise typer.Exit(1)
+
+
+def _show_quality(outcome: pipeline.RunOutcome) -> None:
+    assessment = outcome.assessment
+    if assessment is not None:
+        overall = next(s for s in assessment.scores if s.scope == "overall")
+        table = Table(title="Data quality", box=box.SIMPLE_HEAD)
+        for column in ("dimension", "checks", "passed", "warned", "failed", "score"):
+            table.add_column(column, justify="left" if column == "dimension" else "right")
+        for score in assessment.scores:
+            if score.scope == "model" or not score.checks:
+                continue
+            style = "red" if score.failed or score.below_threshold else ""
+            table.add_row(
+                score.name,
+                str(score.checks),
+                str(score.passed),
+                str(score.warned),
+                f"[{style}]{score.failed}[/]" if style else str(score.failed),
+                f"{score.score:.1%}",
+            )
+        console.print(table)
+        if assessment.ground_truth:
+            injected = sum(r.injected for r in assessment.ground_truth)
+            detected = sum(r.detected for r in assessment.ground_truth)
+            false = sum(r.false_positive_count for r in assessment.ground_truth)
+            console.print(
+                f"ground truth: {detected:,} of {injected:,} injected defects detected, "
+                f"{false:,} false positives",
+                highlight=False,
+            )
+        console.print(
+            f"quality: {overall.checks} checks, {overall.passed} passed, {overall.warned} "
+            f"warned, {overall.failed} failed",
+            highlight=False,
+        )
+    for warning in outcome.warnings:
+        console.print(f"[yellow]anomaly[/]: {warning}", highlight=False)
+    if outcome.alert is not None:
+        where = {"sent": "sent to the webhook", "recorded": "recorded (no webhook set)"}
+        console.print(
+            f"alert {where.get(outcome.alert.status, 'could not be sent')}"
+            + (f": {outcome.alert.error}" if outcome.alert.error else ""),
+            highlight=False,
+        )
+    if outcome.report is not None:
+        console.print(f"report: {outcome.report}", highlight=False, soft_wrap=True)
+
+
+@app.command("report")
+def report(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for dq_report.html and dq_report.json (default: WAREHOUSE_HOME/reports).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Write the data-quality report of the latest run: HTML (opens offline) and JSON."""
+    settings, conn = _context()
+    html, json_path = quality_report.write_for_database(conn, out or settings.home / "reports")
+    console.print(f"report: {html}\n  json: {json_path}", highlight=False, soft_wrap=True)
 
 
 def _print_counts(conn: db.Connection) -> None:

@@ -30,6 +30,7 @@ class DbtError(Exception):
 class DbtResult:
     returncode: int
     output: str
+    target_dir: Path  # where this invocation wrote its artifacts
 
     @property
     def deprecations(self) -> list[str]:
@@ -67,12 +68,11 @@ def dbt_executable() -> str:
     return found
 
 
-def run_dbt(
-    args: list[str], settings: Settings, conn: Connection, echo: bool = True
-) -> DbtResult:
+def run_dbt(args: list[str], settings: Settings, conn: Connection, echo: bool = True) -> DbtResult:
     """Run ``dbt <args>`` in the project folder; stream its output when ``echo``."""
     write_profile(settings)
     env = {**os.environ, **dbt_environment(settings, conn)}
+    target_dir = settings.project_dir / env.get("DBT_TARGET_PATH", "target")
     command = [dbt_executable(), *args]
     lines: list[str] = []
     with subprocess.Popen(
@@ -90,4 +90,4 @@ def run_dbt(
             if echo:
                 sys.stdout.write(line)
                 sys.stdout.flush()
-    return DbtResult(proc.returncode, "".join(lines))
+    return DbtResult(proc.returncode, "".join(lines), target_dir)

@@ -3,6 +3,7 @@
     max_value (either may be omitted); inclusive unless inclusive=false.
 -#}
 {% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
+    {{ config(meta={'dimension': 'validity'}) }}
 
 select *
 from {{ model }}

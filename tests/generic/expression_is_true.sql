@@ -4,6 +4,7 @@
     expression ('>= 0'). Rows where the expression is NULL fail too.
 -#}
 {% test expression_is_true(model, expression, column_name=none) %}
+    {{ config(meta={'dimension': 'accuracy'}) }}
 
 select *
 from {{ model }}

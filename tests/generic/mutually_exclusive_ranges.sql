@@ -7,6 +7,7 @@
     (or <= with zero-length ranges allowed) and both bounds set.
 -#}
 {% test mutually_exclusive_ranges(model, lower_bound_column, upper_bound_column, partition_by=none, gaps='allowed', zero_length_range_allowed=false) %}
+    {{ config(meta={'dimension': 'consistency'}) }}
 
 {%- if gaps == 'not_allowed' -%}
     {%- set allow_gaps_operator = '=' -%}

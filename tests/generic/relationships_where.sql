@@ -4,6 +4,7 @@
     to_condition).
 -#}
 {% test relationships_where(model, column_name, to, field, from_condition='1=1', to_condition='1=1') %}
+    {{ config(meta={'dimension': 'integrity'}) }}
 
 with
 

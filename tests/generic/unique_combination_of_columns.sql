@@ -3,6 +3,7 @@
     of combination_of_columns (a list of column names).
 -#}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
+    {{ config(meta={'dimension': 'uniqueness'}) }}
 
 with
 

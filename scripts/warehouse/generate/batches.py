@@ -44,14 +44,21 @@ class World:
         pools = build_pools(config.seed)
         last_day = cal.history_end + config.days
         camps = marketing.build_campaigns(rand, cal, config.scale, last_day)
-        return cls(config, rand, cal, pools,
-                   products.build_catalog(rand, cal, pools, config.scale), camps,
-                   marketing.build_responses(rand, cal, camps, config.scale))
+        return cls(
+            config,
+            rand,
+            cal,
+            pools,
+            products.build_catalog(rand, cal, pools, config.scale),
+            camps,
+            marketing.build_responses(rand, cal, camps, config.scale),
+        )
 
     @property
     def customer_source(self) -> customers.CustomerSource:
-        return customers.CustomerSource(self.rand, self.cal, self.pools,
-                                        self.config.late_customer_rate)
+        return customers.CustomerSource(
+            self.rand, self.cal, self.pools, self.config.late_customer_rate
+        )
 
 
 @dataclass
@@ -61,6 +68,7 @@ class OrderChunk:
     payments: Columns
     late_orders: list[str]
     late_customer_orders: list[str]
+    paid_before_sent_orders: list[str]  # orders whose payments this batch sends first
 
 
 def customer_chunks(world: World, batch_day: int) -> Iterator[Columns]:
@@ -100,8 +108,14 @@ def order_chunks(world: World, batch_day: int) -> Iterator[OrderChunk]:
     cal, rand, cfg = world.cal, world.rand, world.config
     initial = batch_day == cal.history_end
     for d0, d1 in _order_windows(world, batch_day):
-        book = orders.build_orders(rand, cal, world.catalog, cal.orders_before(d0),
-                                   cal.orders_before(d1), cfg.late_order_rate)
+        book = orders.build_orders(
+            rand,
+            cal,
+            world.catalog,
+            cal.orders_before(d0),
+            cal.orders_before(d1),
+            cfg.late_order_rate,
+        )
         rows, ver = orders.select_versions(book.times, book.emit, batch_day, initial)
         pay = payments.build_payments(rand, cal, book)
         # a failed first attempt is a payment of its own: select it separately
@@ -117,15 +131,17 @@ def order_chunks(world: World, batch_day: int) -> Iterator[OrderChunk]:
 
         first_rows = rows[book.emit[rows, orders.PLACED] == batch_day]
         late = first_rows[book.day[first_rows] < batch_day] if not initial else first_rows[:0]
-        cust_first = customers.first_send_day(rand, cal, book.customer[first_rows],
-                                              cfg.late_customer_rate)
+        cust_first = customers.first_send_day(
+            rand, cal, book.customer[first_rows], cfg.late_customer_rate
+        )
         late_cust = first_rows[cust_first > batch_day]
+        # a late order's payment is sent on its day, before the order itself
+        paid_first = np.unique(prow[book.emit[prow, orders.PLACED] > batch_day])
         yield OrderChunk(
             orders=orders.order_rows(book, rows, ver),
             lines=orders.line_rows(book, orders.lines_in_batch(book, batch_day)),
             payments=payments.payment_rows(book, pay, prow, pver),
             late_orders=orders.order_ids(book.idx[late]).to_pylist(),
             late_customer_orders=orders.order_ids(book.idx[late_cust]).to_pylist(),
+            paid_before_sent_orders=orders.order_ids(book.idx[paid_first]).to_pylist(),
         )
-
-

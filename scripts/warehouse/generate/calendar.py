@@ -71,7 +71,7 @@ def holiday_factor(days: np.ndarray) -> np.ndarray:
 
 def season_factor(days: np.ndarray) -> np.ndarray:
     """Yearly swell (peak in late autumn, trough in late winter) times weekday."""
-    doy = (days.astype("datetime64[D]") - days.astype("datetime64[D]").astype("datetime64[Y]"))
+    doy = days.astype("datetime64[D]") - days.astype("datetime64[D]").astype("datetime64[Y]")
     doy = doy.astype(np.int64)
     yearly = 1 + 0.15 * np.cos(2 * np.pi * (doy - 330) / 365.25)
     weekday = WEEKDAY_FACTOR[(days + 3) % 7]  # 1970-01-01 was a Thursday

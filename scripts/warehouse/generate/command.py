@@ -60,47 +60,77 @@ def summary_table(result: GenerateResult) -> Table:
 
 
 def generate_command(
-    scale: Annotated[float, typer.Option(help="Volume multiplier: 1 = ~50k customers, "
-                                              "200k orders over the history.")] = 1.0,
+    scale: Annotated[
+        float,
+        typer.Option(help="Volume multiplier: 1 = ~50k customers, 200k orders over the history."),
+    ] = 1.0,
     days: Annotated[int, typer.Option(help="Daily CDC batches after the initial batch.")] = 7,
     seed: Annotated[int, typer.Option(help="Random seed; same arguments, same bytes.")] = 42,
-    out: Annotated[Path, typer.Option(help="Landing folder to write batch folders into.")] =
-    Path("data/landing"),
-    clean: Annotated[bool, typer.Option(help="Inject no defects (CDC repeats and late "
-                                             "arrivals still happen).")] = False,
-    history_end: Annotated[datetime, typer.Option(
-        formats=["%Y-%m-%d"], help="Last day of the initial history batch (its folder name); "
-                                   "daily batches start the day after.")] =
-    datetime(2025, 6, 30),
-    history_days: Annotated[int, typer.Option(help="Days of order history in the initial "
-                                                   "batch.")] = 730,
-    dirt_multiplier: Annotated[float, typer.Option(help="Multiply every defect rate "
-                                                        "(0 = none).")] = 1.0,
-    dirt_rate: Annotated[list[str] | None, typer.Option(
-        help="Override one defect rate, KIND=RATE (repeatable). Kinds: "
-             + ", ".join(DEFECT_KINDS) + ".")] = None,
-    late_order_rate: Annotated[float, typer.Option(help="Share of orders first sent 1-5 days "
-                                                        "late.")] = 0.02,
-    late_customer_rate: Annotated[float, typer.Option(help="Share of customers first sent 1-4 "
-                                                           "days after sign-up.")] = 0.03,
+    out: Annotated[Path, typer.Option(help="Landing folder to write batch folders into.")] = Path(
+        "data/landing"
+    ),
+    clean: Annotated[
+        bool, typer.Option(help="Inject no defects (CDC repeats and late arrivals still happen).")
+    ] = False,
+    history_end: Annotated[
+        datetime,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="Last day of the initial history batch (its folder name); "
+            "daily batches start the day after.",
+        ),
+    ] = datetime(2025, 6, 30),
+    history_days: Annotated[
+        int, typer.Option(help="Days of order history in the initial batch.")
+    ] = 730,
+    dirt_multiplier: Annotated[
+        float, typer.Option(help="Multiply every defect rate (0 = none).")
+    ] = 1.0,
+    dirt_rate: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Override one defect rate, KIND=RATE (repeatable). Kinds: "
+            + ", ".join(DEFECT_KINDS)
+            + "."
+        ),
+    ] = None,
+    late_order_rate: Annotated[
+        float, typer.Option(help="Share of orders first sent 1-5 days late.")
+    ] = 0.02,
+    late_customer_rate: Annotated[
+        float, typer.Option(help="Share of customers first sent 1-4 days after sign-up.")
+    ] = 0.03,
 ) -> None:
     """Generate landing-zone batches: an initial history batch plus daily CDC batches."""
     console = Console()
     try:
         config = GeneratorConfig(
-            scale=scale, days=days, seed=seed, clean=clean,
-            history_end=history_end.date() if isinstance(history_end, datetime)
+            scale=scale,
+            days=days,
+            seed=seed,
+            clean=clean,
+            history_end=history_end.date()
+            if isinstance(history_end, datetime)
             else date.fromisoformat(str(history_end)),
-            history_days=history_days, dirt_multiplier=dirt_multiplier,
-            dirt_rates=_parse_rates(dirt_rate or []), late_order_rate=late_order_rate,
+            history_days=history_days,
+            dirt_multiplier=dirt_multiplier,
+            dirt_rates=_parse_rates(dirt_rate or []),
+            late_order_rate=late_order_rate,
             late_customer_rate=late_customer_rate,
         )
-        with Progress(TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=True) as progress:
+        with Progress(
+            TextColumn("{task.description:<20}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
             result = generate_landing(config, out, progress=progress)
     except GeneratorError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(code=2) from None
     console.print(summary_table(result))
-    console.print(f"{result.total_rows:,} rows in {len(result.batches)} batches, "
-                  f"{result.seconds:.1f} s")
+    console.print(
+        f"{result.total_rows:,} rows in {len(result.batches)} batches, {result.seconds:.1f} s"
+    )

@@ -48,8 +48,11 @@ class GenerateResult:
 
 
 def _is_own_batch(path: Path) -> bool:
-    return (path.is_dir() and parse_batch_date(path.name) is not None
-            and all(p.name in _OWN_FILES or p.name.endswith(".csv.tmp") for p in path.iterdir()))
+    return (
+        path.is_dir()
+        and parse_batch_date(path.name) is not None
+        and all(p.name in _OWN_FILES or p.name.endswith(".csv.tmp") for p in path.iterdir())
+    )
 
 
 def prepare_out(out: Path, config: GeneratorConfig) -> None:
@@ -62,16 +65,21 @@ def prepare_out(out: Path, config: GeneratorConfig) -> None:
     names = {d.isoformat() for d in config.batch_dates}
     for entry in sorted(out.iterdir()):
         if not _is_own_batch(entry):
-            raise GeneratorError(f"--out {out} holds {entry.name!r}, which the generator did not "
-                                 "write; use an empty or new folder")
+            raise GeneratorError(
+                f"--out {out} holds {entry.name!r}, which the generator did not "
+                "write; use an empty or new folder"
+            )
         if entry.name not in names:
-            raise GeneratorError(f"--out {out} holds batch {entry.name} that this run would not "
-                                 "write (other --days or --history-end?); remove it or use "
-                                 "another folder")
+            raise GeneratorError(
+                f"--out {out} holds batch {entry.name} that this run would not "
+                "write (other --days or --history-end?); remove it or use "
+                "another folder"
+            )
 
 
-def _write_batch(world: batches.World, batch_date, folder: Path,
-                 progress: Progress | None, tasks: dict[str, int]) -> tuple[dict, dict]:
+def _write_batch(
+    world: batches.World, batch_date, folder: Path, progress: Progress | None, tasks: dict[str, int]
+) -> tuple[dict, dict]:
     config = world.config
     day = epoch_day(batch_date)
     initial = day == world.cal.history_end
@@ -83,6 +91,7 @@ def _write_batch(world: batches.World, batch_date, folder: Path,
     sinks = {e.name: EntitySink(e, folder, config, world.rand, day, end, log) for e in ENTITIES}
     late_orders: list[str] = []
     late_customer_orders: list[str] = []
+    paid_before_sent: list[str] = []
 
     def done(name: str) -> None:
         if progress is not None:
@@ -100,6 +109,7 @@ def _write_batch(world: batches.World, batch_date, folder: Path,
             sinks["payments"].add(chunk.payments)
             late_orders += chunk.late_orders
             late_customer_orders += chunk.late_customer_orders
+            paid_before_sent += chunk.paid_before_sent_orders
         for name in ("orders", "order_lines", "payments"):
             done(name)
         campaigns, responses = batches.campaign_rows(world, day)
@@ -127,8 +137,8 @@ def _write_batch(world: batches.World, batch_date, folder: Path,
         "normal": {
             "cdc_repeat": {name: s["repeated_keys"] for name, s in files.items()},
             "late_order": {"count": len(late_orders), "keys": late_orders},
-            "late_customer": {"count": len(late_customer_orders),
-                              "keys": late_customer_orders},
+            "late_customer": {"count": len(late_customer_orders), "keys": late_customer_orders},
+            "paid_before_sent": {"count": len(paid_before_sent), "keys": paid_before_sent},
         },
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
@@ -136,8 +146,9 @@ def _write_batch(world: batches.World, batch_date, folder: Path,
     return rows, log.counts()
 
 
-def generate_landing(config: GeneratorConfig, out: Path,
-                     progress: Progress | None = None) -> GenerateResult:
+def generate_landing(
+    config: GeneratorConfig, out: Path, progress: Progress | None = None
+) -> GenerateResult:
     """Write ``config.days + 1`` batch folders under ``out`` (see docs/generator.md)."""
     started = time.perf_counter()
     out = Path(out)

@@ -74,13 +74,13 @@ def first_send_day(rand: Rand, cal: Calendar, idx: np.ndarray, late_rate: float)
     return cal.customer_day(idx) + delay
 
 
-def customer_timeline(rand: Rand, cal: Calendar, idx: np.ndarray,
-                      late_rate: float) -> CustomerTimeline:
+def customer_timeline(
+    rand: Rand, cal: Calendar, idx: np.ndarray, late_rate: float
+) -> CustomerTimeline:
     times = version_times(rand, cal, idx)
     first = first_send_day(rand, cal, idx, late_rate)
     emit = cal.batch_day(np.maximum(times // DAY, first[:, None]))
-    return CustomerTimeline(idx=idx, times=times, emit=emit,
-                            delayed=first > cal.customer_day(idx))
+    return CustomerTimeline(idx=idx, times=times, emit=emit, delayed=first > cal.customer_day(idx))
 
 
 @dataclass(frozen=True)
@@ -129,8 +129,9 @@ def _phones(rand: Rand, idx: np.ndarray) -> pa.Array:
     return fmt.nullify(phones, rand.uniform("cust.ph_null", idx) < 0.08)
 
 
-def materialize(rand: Rand, cal: Calendar, pools: Pools, idx: np.ndarray,
-                ver: np.ndarray) -> dict[str, pa.Array]:
+def materialize(
+    rand: Rand, cal: Calendar, pools: Pools, idx: np.ndarray, ver: np.ndarray
+) -> dict[str, pa.Array]:
     n = len(idx)
     reg_day = cal.customer_day(idx)
     updated = version_times(rand, cal, idx)[np.arange(n), ver]
@@ -140,10 +141,12 @@ def materialize(rand: Rand, cal: Calendar, pools: Pools, idx: np.ndarray,
     sep = pc.take(pa.array([".", "_", ""]), pa.array(rand.choice("cust.em_sep", idx, [5, 2, 3])))
     num = fmt.integers(rand.integers("cust.em_num", idx, 1, 1000))
     num = pc.if_else(pa.array(rand.uniform("cust.em_hasnum", idx) < 0.6), num, "")
-    dom = pc.take(pools.email_domains,
-                  pa.array(rand.choice("cust.em_dom", idx, [40, 15, 12, 8, 10, 3, 2, 3])))
-    email = pc.binary_join_element_wise(pools.first_local.take(fi), sep,
-                                        pools.last_local.take(li), num, "@", dom, "")
+    dom = pc.take(
+        pools.email_domains, pa.array(rand.choice("cust.em_dom", idx, [40, 15, 12, 8, 10, 3, 2, 3]))
+    )
+    email = pc.binary_join_element_wise(
+        pools.first_local.take(fi), sep, pools.last_local.take(li), num, "@", dom, ""
+    )
 
     loc = rand.integers("cust.loc", idx, 0, len(pools.cities))
     street = rand.integers("cust.street", idx, 0, len(pools.streets))
@@ -155,8 +158,9 @@ def materialize(rand: Rand, cal: Calendar, pools: Pools, idx: np.ndarray,
         kind = rand.choice("cust.change", idx * 8 + k, CHANGE_KIND_SHARE)
         move = at & (kind == MOVE)
         loc = np.where(move, rand.integers("cust.loc", idx * 8 + k, 0, len(pools.cities)), loc)
-        street = np.where(move, rand.integers("cust.street", idx * 8 + k, 0,
-                                              len(pools.streets)), street)
+        street = np.where(
+            move, rand.integers("cust.street", idx * 8 + k, 0, len(pools.streets)), street
+        )
         house = np.where(move, rand.integers("cust.house", idx * 8 + k, 1, 9999), house)
         up = rand.uniform("cust.seg_up", idx * 8 + k) < 0.7
         step = np.where((up & (seg < 3)) | (seg == 0), 1, -1)
@@ -164,13 +168,20 @@ def materialize(rand: Rand, cal: Calendar, pools: Pools, idx: np.ndarray,
         status = np.where(at & (kind == STATUS), 1 - status, status)
 
     apt = rand.uniform("cust.apt", idx * 8 + ver) < 0.15
-    apt_txt = pc.if_else(pa.array(apt), pc.binary_join_element_wise(
-        " Apt ", fmt.integers(rand.integers("cust.apt_no", idx * 8 + ver, 1, 400)), ""), "")
-    address = pc.binary_join_element_wise(fmt.integers(house), " ",
-                                          pools.streets.take(pa.array(street)), apt_txt, "")
+    apt_txt = pc.if_else(
+        pa.array(apt),
+        pc.binary_join_element_wise(
+            " Apt ", fmt.integers(rand.integers("cust.apt_no", idx * 8 + ver, 1, 400)), ""
+        ),
+        "",
+    )
+    address = pc.binary_join_element_wise(
+        fmt.integers(house), " ", pools.streets.take(pa.array(street)), apt_txt, ""
+    )
     age_days = rand.integers("cust.age", idx, 18 * 365, 80 * 365)
-    gender = pc.take(pa.array(["F", "M", None]), pa.array(rand.choice("cust.gender", idx,
-                                                                      [0.49, 0.48, 0.03])))
+    gender = pc.take(
+        pa.array(["F", "M", None]), pa.array(rand.choice("cust.gender", idx, [0.49, 0.48, 0.03]))
+    )
     loc_a = pa.array(loc)
     return {
         "customer_id": customer_ids(idx),

@@ -24,11 +24,20 @@ from .pools import US_STATES
 ALL = "*"
 #: kind -> entity -> columns the defect may hit (ALL: the whole line).
 TARGETS: dict[str, dict[str, tuple[str, ...]]] = {
-    "duplicate_row": {e: (ALL,) for e in ("customers", "products", "orders", "order_lines",
-                                           "payments", "campaigns", "campaign_responses")},
+    "duplicate_row": {
+        e: (ALL,)
+        for e in (
+            "customers",
+            "products",
+            "orders",
+            "order_lines",
+            "payments",
+            "campaigns",
+            "campaign_responses",
+        )
+    },
     "whitespace_case": {
-        "customers": ("first_name", "last_name", "email", "customer_segment",
-                      "account_status"),
+        "customers": ("first_name", "last_name", "email", "customer_segment", "account_status"),
         "products": ("category", "product_status"),
         "orders": ("order_status", "sales_channel", "currency_code"),
         "payments": ("payment_method", "payment_status"),
@@ -46,39 +55,80 @@ TARGETS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns": ("campaign_name", "start_date"),
         "campaign_responses": ("campaign_id", "customer_id", "response_ts", "response_type"),
     },
-    "bad_date_format": {"customers": ("date_of_birth", "registration_date"),
-                        "orders": ("order_ts",), "campaigns": ("start_date", "end_date")},
-    "impossible_date": {"customers": ("date_of_birth", "registration_date"),
-                        "orders": ("order_ts",), "campaigns": ("start_date", "end_date")},
+    "bad_date_format": {
+        "customers": ("date_of_birth", "registration_date"),
+        "orders": ("order_ts",),
+        "campaigns": ("start_date", "end_date"),
+    },
+    "impossible_date": {
+        "customers": ("date_of_birth", "registration_date"),
+        "orders": ("order_ts",),
+        "campaigns": ("start_date", "end_date"),
+    },
     "future_timestamp": {
-        "customers": ("updated_at",), "products": ("updated_at",),
-        "orders": ("order_ts", "updated_at"), "order_lines": ("updated_at",),
-        "payments": ("updated_at",), "campaigns": ("updated_at",),
+        "customers": ("updated_at",),
+        "products": ("updated_at",),
+        "orders": ("order_ts", "updated_at"),
+        "order_lines": ("updated_at",),
+        "payments": ("updated_at",),
+        "campaigns": ("updated_at",),
         "campaign_responses": ("response_ts", "updated_at"),
     },
     "bad_quantity": {"order_lines": ("quantity",)},
-    "negative_amount": {"products": ("unit_cost", "retail_price"),
-                        "orders": ("shipping_amount", "tax_amount"),
-                        "order_lines": ("unit_price",), "payments": ("amount",),
-                        "campaigns": ("budget_amount",)},
-    "orphan_reference": {"orders": ("customer_id",), "order_lines": ("order_id", "product_id"),
-                         "payments": ("order_id",),
-                         "campaign_responses": ("campaign_id", "customer_id")},
-    "wrong_field_count": {e: (ALL,) for e in ("customers", "products", "orders", "order_lines",
-                                               "payments", "campaigns", "campaign_responses")},
-    "unterminated_quote": {e: (ALL,) for e in ("customers", "products", "orders",
-                                                "order_lines", "payments", "campaigns",
-                                                "campaign_responses")},
-    "invalid_utf8": {"customers": ("first_name", "last_name", "address", "city"),
-                     "products": ("product_name", "brand"), "campaigns": ("campaign_name",)},
+    "negative_amount": {
+        "products": ("unit_cost", "retail_price"),
+        "orders": ("shipping_amount", "tax_amount"),
+        "order_lines": ("unit_price",),
+        "payments": ("amount",),
+        "campaigns": ("budget_amount",),
+    },
+    "orphan_reference": {
+        "orders": ("customer_id",),
+        "order_lines": ("order_id", "product_id"),
+        "payments": ("order_id",),
+        "campaign_responses": ("campaign_id", "customer_id"),
+    },
+    "wrong_field_count": {
+        e: (ALL,)
+        for e in (
+            "customers",
+            "products",
+            "orders",
+            "order_lines",
+            "payments",
+            "campaigns",
+            "campaign_responses",
+        )
+    },
+    "unterminated_quote": {
+        e: (ALL,)
+        for e in (
+            "customers",
+            "products",
+            "orders",
+            "order_lines",
+            "payments",
+            "campaigns",
+            "campaign_responses",
+        )
+    },
+    "invalid_utf8": {
+        "customers": ("first_name", "last_name", "address", "city"),
+        "products": ("product_name", "brand"),
+        "campaigns": ("campaign_name",),
+    },
 }
 assert set(TARGETS) == set(DEFECT_KINDS)
 
 #: Line-level kinds, applied to the rendered line rather than to a value.
 LINE_KINDS = ("wrong_field_count", "unterminated_quote")
 #: Orphan references use id ranges the generator never reaches.
-ORPHAN_PREFIX = {"customer_id": ("CUS-9", 6), "product_id": ("PRD-9", 4),
-                 "order_id": ("ORD-9", 7), "campaign_id": ("CMP-9", 3)}
+ORPHAN_PREFIX = {
+    "customer_id": ("CUS-9", 6),
+    "product_id": ("PRD-9", 4),
+    "order_id": ("ORD-9", 7),
+    "campaign_id": ("CMP-9", 3),
+}
 #: Stand-in for a byte that is not UTF-8; replaced by 0xE9 (Latin-1 'é') after rendering.
 BAD_BYTE_MARK = "\ue000"
 _STATE = {code: (name, ap) for code, name, ap in US_STATES}
@@ -90,12 +140,14 @@ class DefectLog:
 
     entries: dict[str, dict[str, dict[str, list]]] = field(default_factory=dict)
 
-    def add(self, kind: str, entity: str, keys: list[str], lines: list[int],
-            columns: list[str]) -> None:
+    def add(
+        self, kind: str, entity: str, keys: list[str], lines: list[int], columns: list[str]
+    ) -> None:
         if not keys:
             return
         slot = self.entries.setdefault(kind, {}).setdefault(
-            entity, {"keys": [], "lines": [], "columns": []})
+            entity, {"keys": [], "lines": [], "columns": []}
+        )
         slot["keys"].extend(keys)
         slot["lines"].extend(lines)
         slot["columns"].extend(columns)
@@ -105,12 +157,16 @@ class DefectLog:
         for kind in DEFECT_KINDS:
             for entity, slot in sorted(self.entries.get(kind, {}).items()):
                 order = np.argsort(slot["lines"], kind="stable")
-                out.append({
-                    "kind": kind, "entity": entity, "count": len(slot["keys"]),
-                    "keys": [slot["keys"][i] for i in order],
-                    "lines": [int(slot["lines"][i]) for i in order],
-                    "columns": [slot["columns"][i] for i in order],
-                })
+                out.append(
+                    {
+                        "kind": kind,
+                        "entity": entity,
+                        "count": len(slot["keys"]),
+                        "keys": [slot["keys"][i] for i in order],
+                        "lines": [int(slot["lines"][i]) for i in order],
+                        "columns": [slot["columns"][i] for i in order],
+                    }
+                )
         return out
 
     def counts(self) -> dict[str, int]:
@@ -139,7 +195,7 @@ def plan(entity: Entity, n: int, config: GeneratorConfig, rng: np.random.Generat
     dup = np.zeros(0, dtype=np.int64)
     at = 0
     for kind, k in counts.items():
-        rows = np.sort(picked[at:at + k])
+        rows = np.sort(picked[at : at + k])
         at += k
         if kind == "duplicate_row":
             dup = rows
@@ -159,8 +215,14 @@ def _differs(value: str, variants: list[str], rng: np.random.Generator) -> str:
     return f" {value} "
 
 
-def dirty_value(kind: str, column: str, value: str | None, entity: Entity,
-                rng: np.random.Generator, batch_end: datetime) -> str | None:
+def dirty_value(
+    kind: str,
+    column: str,
+    value: str | None,
+    entity: Entity,
+    rng: np.random.Generator,
+    batch_end: datetime,
+) -> str | None:
     """The dirty version of one clean value."""
     if kind == "null_required":
         return None
@@ -170,13 +232,27 @@ def dirty_value(kind: str, column: str, value: str | None, entity: Entity,
             return _differs(value, [f" {value}", f"{value} ", value.upper(), value.lower()], rng)
         if column == "email":
             return _differs(value, [value.upper(), f" {value}", f"{value} ", value.title()], rng)
-        return _differs(value, [f" {value} ", value.upper(), value.lower(),
-                                value.replace("_", " ").title(), f"{value} "], rng)
+        return _differs(
+            value,
+            [
+                f" {value} ",
+                value.upper(),
+                value.lower(),
+                value.replace("_", " ").title(),
+                f"{value} ",
+            ],
+            rng,
+        )
     if kind == "invalid_email":
         local, _, domain = value.partition("@")
-        return [f"{local}{domain}", f"{local}@@{domain}", f"{local}@", f"{local} at {domain}",
-                f"{local}@{domain.split('.')[0]}", f"{local[:3]} {local[3:]}@{domain}"][
-            rng.integers(0, 6)]
+        return [
+            f"{local}{domain}",
+            f"{local}@@{domain}",
+            f"{local}@",
+            f"{local} at {domain}",
+            f"{local}@{domain.split('.')[0]}",
+            f"{local[:3]} {local[3:]}@{domain}",
+        ][rng.integers(0, 6)]
     if kind == "state_variant":
         name, ap = _STATE[value]
         return _differs(value, [name, name.lower(), ap, value.lower(), name.upper()], rng)
@@ -184,15 +260,19 @@ def dirty_value(kind: str, column: str, value: str | None, entity: Entity,
         is_ts = entity.column(column).type == "timestamp"
         stamp = datetime.fromisoformat(value)
         if kind == "bad_date_format":
-            fmts = (["%m/%d/%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y/%m/%d %H:%M:%S"] if is_ts else
-                    ["%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%b-%Y", "%Y%m%d"])
+            fmts = (
+                ["%m/%d/%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y/%m/%d %H:%M:%S"]
+                if is_ts
+                else ["%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%b-%Y", "%Y%m%d"]
+            )
             return stamp.strftime(fmts[rng.integers(0, len(fmts))])
         md = ["02-30", "02-31", "04-31", "06-31", "13-01", "00-10", "11-31"][rng.integers(0, 7)]
         bad = f"{stamp.year:04d}-{md}"
         return f"{bad} {stamp:%H:%M:%S}" if is_ts else bad
     if kind == "future_timestamp":
-        future = batch_end + timedelta(days=int(rng.integers(30, 1000)),
-                                       seconds=int(rng.integers(0, 86_400)))
+        future = batch_end + timedelta(
+            days=int(rng.integers(30, 1000)), seconds=int(rng.integers(0, 86_400))
+        )
         return f"{future:%Y-%m-%d %H:%M:%S}"
     if kind == "bad_quantity":
         return ["0", f"-{value}"][rng.integers(0, 2)]
@@ -208,21 +288,28 @@ def dirty_value(kind: str, column: str, value: str | None, entity: Entity,
     raise ValueError(f"no cell transform for {kind}")
 
 
-def apply_cells(entity: Entity, cols: dict[str, pa.Array], p: Plan, rng: np.random.Generator,
-                batch_end: datetime) -> set[str]:
+def apply_cells(
+    entity: Entity,
+    cols: dict[str, pa.Array],
+    p: Plan,
+    rng: np.random.Generator,
+    batch_end: datetime,
+) -> set[str]:
     """Replace the planned cells in ``cols`` (in place); return the touched columns."""
     changes: dict[str, dict[int, str | None]] = {}
     for kind, (rows, columns) in p.cells.items():
         for row, column in zip(rows.tolist(), columns, strict=True):
             value = cols[column][row].as_py()
-            changes.setdefault(column, {})[row] = dirty_value(kind, column, value, entity, rng,
-                                                              batch_end)
+            changes.setdefault(column, {})[row] = dirty_value(
+                kind, column, value, entity, rng, batch_end
+            )
     for column, by_row in changes.items():
         rows = sorted(by_row)
         mask = np.zeros(len(cols[column]), dtype=bool)
         mask[rows] = True
-        cols[column] = pc.replace_with_mask(cols[column], pa.array(mask),
-                                            pa.array([by_row[r] for r in rows], pa.string()))
+        cols[column] = pc.replace_with_mask(
+            cols[column], pa.array(mask), pa.array([by_row[r] for r in rows], pa.string())
+        )
     return set(changes)
 
 

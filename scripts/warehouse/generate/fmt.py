@@ -13,8 +13,9 @@ import pyarrow.compute as pc
 
 def ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     """'CUS-0000042' style identifiers."""
-    digits = pc.utf8_lpad(pa.array(np.asarray(numbers, dtype=np.int64)).cast(pa.string()),
-                          width=width, padding="0")
+    digits = pc.utf8_lpad(
+        pa.array(np.asarray(numbers, dtype=np.int64)).cast(pa.string()), width=width, padding="0"
+    )
     return pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
 
 

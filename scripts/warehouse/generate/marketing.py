@@ -25,10 +25,26 @@ CHANNELS = ("email", "social", "display", "search")
 CHANNEL_SHARE = np.array([0.4, 0.25, 0.2, 0.15])
 #: Channel -> (click rate of openers, conversion rate of clickers).
 FUNNEL_RATES = np.array([[0.22, 0.08], [0.10, 0.05], [0.04, 0.04], [0.30, 0.10]])
-THEMES = ("Spring Sale", "Summer Sale", "Back to School", "Holiday Gifts", "New Arrivals",
-          "Loyalty Rewards", "Flash Sale", "Clearance", "Win-Back", "Black Friday Deals")
-AUDIENCES = ("All customers", "New customers", "VIP", "Premium & VIP", "Lapsed buyers",
-             "Newsletter subscribers")
+THEMES = (
+    "Spring Sale",
+    "Summer Sale",
+    "Back to School",
+    "Holiday Gifts",
+    "New Arrivals",
+    "Loyalty Rewards",
+    "Flash Sale",
+    "Clearance",
+    "Win-Back",
+    "Black Friday Deals",
+)
+AUDIENCES = (
+    "All customers",
+    "New customers",
+    "VIP",
+    "Premium & VIP",
+    "Lapsed buyers",
+    "Newsletter subscribers",
+)
 CAMPAIGNS_PER_SCALE = 25
 MIN_CAMPAIGNS = 6
 RESPONSES_PER_SCALE = 14_000
@@ -55,22 +71,37 @@ def build_campaigns(rand: Rand, cal: Calendar, scale: float, last_day: int) -> C
     interval = (cal.history_end - cal.history_start + 1) / n_hist
     count = int((last_day + 30 - cal.history_start) / interval) + 1
     idx = np.arange(count)
-    start = (cal.history_start + np.floor((idx + 0.5 * rand.uniform("cmp.start", idx))
-                                          * interval)).astype(np.int64)
+    start = (
+        cal.history_start + np.floor((idx + 0.5 * rand.uniform("cmp.start", idx)) * interval)
+    ).astype(np.int64)
     end = start + rand.integers("cmp.len", idx, 7, 46)
-    created = (start - rand.integers("cmp.lead", idx, 7, 22)) * DAY + \
-        rand.integers("cmp.sec", idx, 8 * 3600, 18 * 3600)
+    created = (start - rand.integers("cmp.lead", idx, 7, 22)) * DAY + rand.integers(
+        "cmp.sec", idx, 8 * 3600, 18 * 3600
+    )
     topup = rand.uniform("cmp.topup", idx) < 0.4
-    times = np.stack([created, np.where(topup, (start + (end - start) // 2) * DAY +
-                                        rand.integers("cmp.sec2", idx, 8 * 3600, 18 * 3600),
-                                        -1)], axis=1)
+    times = np.stack(
+        [
+            created,
+            np.where(
+                topup,
+                (start + (end - start) // 2) * DAY
+                + rand.integers("cmp.sec2", idx, 8 * 3600, 18 * 3600),
+                -1,
+            ),
+        ],
+        axis=1,
+    )
     b0 = rand.integers("cmp.budget", idx, 50, 1000) * 10_000
     b1 = (b0 * (1.1 + 0.4 * rand.uniform("cmp.topup_f", idx)) // 100 * 100).astype(np.int64)
     keep = created // DAY <= last_day
     return Campaigns(
-        idx=idx[keep], channel=rand.choice("cmp.channel", idx, CHANNEL_SHARE)[keep],
-        start=start[keep], end=end[keep], budget=np.stack([b0, b1], axis=1)[keep],
-        times=times[keep], theme=rand.integers("cmp.theme", idx, 0, len(THEMES))[keep],
+        idx=idx[keep],
+        channel=rand.choice("cmp.channel", idx, CHANNEL_SHARE)[keep],
+        start=start[keep],
+        end=end[keep],
+        budget=np.stack([b0, b1], axis=1)[keep],
+        times=times[keep],
+        theme=rand.integers("cmp.theme", idx, 0, len(THEMES))[keep],
         audience=rand.integers("cmp.aud", idx, 0, len(AUDIENCES))[keep],
     )
 
@@ -82,9 +113,12 @@ def campaign_ids(idx: np.ndarray) -> pa.Array:
 def campaign_rows(c: Campaigns, rows: np.ndarray, ver: np.ndarray) -> dict[str, pa.Array]:
     starts = [to_date(d) for d in c.start[rows]]
     period = pa.array([f"{_MONTHS[d.month - 1]} {d.year}" for d in starts], pa.string())
-    name = pc.binary_join_element_wise(pa.array(THEMES).take(pa.array(c.theme[rows])),
-                                       pa.array(CHANNELS).take(pa.array(c.channel[rows])),
-                                       period, " - ")
+    name = pc.binary_join_element_wise(
+        pa.array(THEMES).take(pa.array(c.theme[rows])),
+        pa.array(CHANNELS).take(pa.array(c.channel[rows])),
+        period,
+        " - ",
+    )
     return {
         "campaign_id": campaign_ids(c.idx[rows]),
         "campaign_name": name,
@@ -121,20 +155,44 @@ def build_responses(rand: Rand, cal: Calendar, c: Campaigns, scale: float) -> Re
         start, length = c.start[row] * DAY, (c.end[row] - c.start[row] + 1) * DAY
         eligible = max(1, int(cal.customers_before(c.start[row] - 5)))
         cust = np.floor(rand.uniform("rsp.cust", j) * eligible).astype(np.int64)
-        t_open = start + np.minimum(rand.exponential("rsp.open", j, length / 3),
-                                    length - 1).astype(np.int64)
+        t_open = start + np.minimum(rand.exponential("rsp.open", j, length / 3), length - 1).astype(
+            np.int64
+        )
         click = rand.uniform("rsp.click", j) < ctr
         t_click = t_open + 60 + rand.exponential("rsp.click_t", j, 2 * 3600).astype(np.int64)
         conv = click & (rand.uniform("rsp.conv", j) < cvr)
         t_conv = t_click + 300 + rand.exponential("rsp.conv_t", j, DAY).astype(np.int64)
         value = np.rint(np.exp(np.log(4000) + 0.8 * rand.normal("rsp.value", j))).astype(np.int64)
-        parts.append((j, np.full(opens, cid), cust, np.full(opens, OPENED), t_open,
-                      np.zeros(opens, dtype=np.int64)))
-        parts.append((j[click] + 1, np.full(click.sum(), cid), cust[click],
-                      np.full(click.sum(), CLICKED), t_click[click],
-                      np.zeros(click.sum(), dtype=np.int64)))
-        parts.append((j[conv] + 2, np.full(conv.sum(), cid), cust[conv],
-                      np.full(conv.sum(), CONVERTED), t_conv[conv], value[conv]))
+        parts.append(
+            (
+                j,
+                np.full(opens, cid),
+                cust,
+                np.full(opens, OPENED),
+                t_open,
+                np.zeros(opens, dtype=np.int64),
+            )
+        )
+        parts.append(
+            (
+                j[click] + 1,
+                np.full(click.sum(), cid),
+                cust[click],
+                np.full(click.sum(), CLICKED),
+                t_click[click],
+                np.zeros(click.sum(), dtype=np.int64),
+            )
+        )
+        parts.append(
+            (
+                j[conv] + 2,
+                np.full(conv.sum(), cid),
+                cust[conv],
+                np.full(conv.sum(), CONVERTED),
+                t_conv[conv],
+                value[conv],
+            )
+        )
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Responses(empty, empty, empty, empty, empty, empty)

@@ -40,8 +40,34 @@ FREE_SHIPPING_FROM = 5000
 SHIPPING_FEE = 599
 TAX_RATES = np.array([0.0, 0.05, 0.0625, 0.07, 0.0825])
 #: Order hour of day weights (evenings busier).
-HOUR_WEIGHTS = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.4, 0.8, 1.5, 2.2, 2.8, 3.2, 3.4, 3.6, 3.4,
-                         3.2, 3.1, 3.2, 3.5, 4.0, 4.5, 4.8, 4.4, 3.2, 2.0])
+HOUR_WEIGHTS = np.array(
+    [
+        1,
+        0.6,
+        0.4,
+        0.3,
+        0.3,
+        0.4,
+        0.8,
+        1.5,
+        2.2,
+        2.8,
+        3.2,
+        3.4,
+        3.6,
+        3.4,
+        3.2,
+        3.1,
+        3.2,
+        3.5,
+        4.0,
+        4.5,
+        4.8,
+        4.4,
+        3.2,
+        2.0,
+    ]
+)
 MAX_LATE_DAYS = 5
 #: Longest span between placing an order and its last change (return refund
 #: included) plus the latest late arrival: a daily batch recomputes this window.
@@ -116,8 +142,9 @@ class OrderBook:
         return self.times[:, CANCELLED] >= 0
 
 
-def build_orders(rand: Rand, cal: Calendar, catalog: Catalog, first: int, stop: int,
-                 late_rate: float) -> OrderBook:
+def build_orders(
+    rand: Rand, cal: Calendar, catalog: Catalog, first: int, stop: int, late_rate: float
+) -> OrderBook:
     """Orders with global index in [first, stop)."""
     idx = np.arange(first, stop, dtype=np.int64)
     n = len(idx)
@@ -149,30 +176,48 @@ def build_orders(rand: Rand, cal: Calendar, catalog: Catalog, first: int, stop: 
     cancel = rand.uniform("ord.cancel", idx) < CANCEL_RATE
     store = channel == STORE
     shipped = placed + rand.integers("ord.ship", idx, 4 * 3600, 4 * DAY)
-    delivered = np.where(store, placed + rand.integers("ord.pickup", idx, 60, 900),
-                         shipped + rand.integers("ord.deliver", idx, DAY, 7 * DAY))
+    delivered = np.where(
+        store,
+        placed + rand.integers("ord.pickup", idx, 60, 900),
+        shipped + rand.integers("ord.deliver", idx, DAY, 7 * DAY),
+    )
     ret = ~cancel & (rand.uniform("ord.return", idx) < RETURN_RATE)
     times[:, SHIPPED] = np.where(cancel | store, -1, shipped)
     times[:, DELIVERED] = np.where(cancel, -1, delivered)
-    times[:, RETURNED] = np.where(ret, delivered + rand.integers("ord.ret", idx, 2 * DAY,
-                                                                 30 * DAY), -1)
-    times[:, CANCELLED] = np.where(cancel, placed + rand.integers("ord.cancel_at", idx, 1800,
-                                                                  36 * 3600), -1)
+    times[:, RETURNED] = np.where(
+        ret, delivered + rand.integers("ord.ret", idx, 2 * DAY, 30 * DAY), -1
+    )
+    times[:, CANCELLED] = np.where(
+        cancel, placed + rand.integers("ord.cancel_at", idx, 1800, 36 * 3600), -1
+    )
 
     late = rand.uniform("ord.late", idx) < late_rate
-    first_send = day + np.where(late, rand.integers("ord.late_days", idx, 1,
-                                                    MAX_LATE_DAYS + 1), 0)
+    first_send = day + np.where(late, rand.integers("ord.late_days", idx, 1, MAX_LATE_DAYS + 1), 0)
     emit = np.where(times >= 0, cal.batch_day(np.maximum(times // DAY, first_send[:, None])), -1)
     return OrderBook(
-        idx=idx, day=day, customer=customer, channel=channel, placed_at=placed,
-        shipping=shipping, tax=tax, total=subtotal + shipping + tax, times=times,
-        first_send=first_send, emit=emit, line_order=line_order, line_no=line_no,
-        line_product=product, line_qty=qty, line_price=price, line_discount=discount,
+        idx=idx,
+        day=day,
+        customer=customer,
+        channel=channel,
+        placed_at=placed,
+        shipping=shipping,
+        tax=tax,
+        total=subtotal + shipping + tax,
+        times=times,
+        first_send=first_send,
+        emit=emit,
+        line_order=line_order,
+        line_no=line_no,
+        line_product=product,
+        line_qty=qty,
+        line_price=price,
+        line_discount=discount,
     )
 
 
-def select_versions(times: np.ndarray, emit: np.ndarray, batch_day: int, initial: bool
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def select_versions(
+    times: np.ndarray, emit: np.ndarray, batch_day: int, initial: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """(row, version) pairs of a versioned record set sent in ``batch_day``.
 
     The initial batch is a snapshot: only the latest version sent by then. A

@@ -55,29 +55,50 @@ def build_payments(rand: Rand, cal: Calendar, book: OrderBook) -> PaymentBook:
     times = np.full((n, 4), -1, dtype=np.int64)
     fail_at = placed + rand.integers("pay.fail_at", idx, 20, 300)
     times[:, FIRST_FAILED] = np.where(retry, fail_at, -1)
-    start = np.where(retry, fail_at + rand.integers("pay.retry_at", idx, 60, 1800),
-                     placed + rand.integers("pay.start", idx, 20, 300))
+    start = np.where(
+        retry,
+        fail_at + rand.integers("pay.retry_at", idx, 60, 1800),
+        placed + rand.integers("pay.start", idx, 20, 300),
+    )
     bank = method == BANK_TRANSFER
     pending = cancelled | bank
     times[:, PENDING] = np.where(pending, start, -1)
-    settle = np.where(cancelled, book.times[:, CANCELLED],
-                      np.where(bank, start + rand.integers("pay.bank", idx, DAY, 3 * DAY), start))
+    settle = np.where(
+        cancelled,
+        book.times[:, CANCELLED],
+        np.where(bank, start + rand.integers("pay.bank", idx, DAY, 3 * DAY), start),
+    )
     times[:, SETTLED] = settle
-    times[:, REFUNDED] = np.where(book.returned, book.times[:, RETURNED] +
-                                  rand.integers("pay.refund", idx, 3600, 2 * DAY), -1)
+    times[:, REFUNDED] = np.where(
+        book.returned, book.times[:, RETURNED] + rand.integers("pay.refund", idx, 3600, 2 * DAY), -1
+    )
     emit = np.where(times >= 0, cal.batch_day(times // DAY), -1)
-    return PaymentBook(order_row=np.arange(n), retry=retry, method_first=method_first,
-                       method=method, times=times, emit=emit, settled_ok=~cancelled)
+    return PaymentBook(
+        order_row=np.arange(n),
+        retry=retry,
+        method_first=method_first,
+        method=method,
+        times=times,
+        emit=emit,
+        settled_ok=~cancelled,
+    )
 
 
-def payment_rows(book: OrderBook, pay: PaymentBook, rows: np.ndarray,
-                 ver: np.ndarray) -> dict[str, pa.Array]:
+def payment_rows(
+    book: OrderBook, pay: PaymentBook, rows: np.ndarray, ver: np.ndarray
+) -> dict[str, pa.Array]:
     idx = book.idx[rows]
     attempt = np.where((ver != FIRST_FAILED) & pay.retry[rows], 2, 1)
     status = np.select(
-        [ver == FIRST_FAILED, ver == PENDING, (ver == SETTLED) & pay.settled_ok[rows],
-         ver == SETTLED],
-        [2, 0, 1, 2], 3)
+        [
+            ver == FIRST_FAILED,
+            ver == PENDING,
+            (ver == SETTLED) & pay.settled_ok[rows],
+            ver == SETTLED,
+        ],
+        [2, 0, 1, 2],
+        3,
+    )
     method = np.where(ver == FIRST_FAILED, pay.method_first[rows], pay.method[rows])
     paid = np.where((status == 1) | (status == 3), pay.times[rows, SETTLED], -1)
     paid_at = fmt.nullify(fmt.timestamps(np.maximum(paid, 0)), paid < 0)
@@ -85,8 +106,9 @@ def payment_rows(book: OrderBook, pay: PaymentBook, rows: np.ndarray,
         "payment_id": fmt.ids("PAY-", (idx + 1) * 10 + attempt, 9),
         "order_id": order_ids(idx),
         "payment_method": pa.array(METHODS).take(pa.array(method)),
-        "payment_status": pa.array(("pending", "completed", "failed", "refunded"))
-        .take(pa.array(status)),
+        "payment_status": pa.array(("pending", "completed", "failed", "refunded")).take(
+            pa.array(status)
+        ),
         "amount": fmt.money(book.total[rows]),
         "paid_at": paid_at,
         "updated_at": fmt.timestamps(pay.times[rows, ver]),

@@ -21,24 +21,64 @@ from .rand import Rand
 
 #: category -> (subcategories, retail price band in cents, gross margin band, share)
 CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[int, int], tuple[float, float], float]] = {
-    "Electronics": (("Headphones", "Speaker", "Charger", "Smartwatch", "Keyboard",
-                     'Laptop Sleeve 15"'), (1999, 89999), (0.12, 0.30), 0.18),
-    "Home & Kitchen": (("Blender", "Cookware Set", "Coffee Maker", "Knife Set", "Lamp"),
-                       (999, 29999), (0.30, 0.50), 0.20),
-    "Clothing": (("T-Shirt", "Jeans", "Jacket", "Sneakers", "Hoodie"), (999, 19999),
-                 (0.45, 0.65), 0.22),
-    "Beauty": (("Shampoo", "Moisturizer", "Perfume", "Lipstick", "Serum"), (499, 12999),
-               (0.50, 0.70), 0.12),
-    "Sports & Outdoors": (("Yoga Mat", "Tent", "Water Bottle", "Dumbbells", "Backpack"),
-                          (799, 39999), (0.30, 0.50), 0.12),
-    "Toys & Games": (("Board Game", "Puzzle", "Action Figure", "Building Set"), (599, 14999),
-                     (0.35, 0.55), 0.08),
-    "Books": (("Novel", "Cookbook", "Biography", "Children's Book"), (499, 4999),
-              (0.20, 0.40), 0.08),
+    "Electronics": (
+        ("Headphones", "Speaker", "Charger", "Smartwatch", "Keyboard", 'Laptop Sleeve 15"'),
+        (1999, 89999),
+        (0.12, 0.30),
+        0.18,
+    ),
+    "Home & Kitchen": (
+        ("Blender", "Cookware Set", "Coffee Maker", "Knife Set", "Lamp"),
+        (999, 29999),
+        (0.30, 0.50),
+        0.20,
+    ),
+    "Clothing": (
+        ("T-Shirt", "Jeans", "Jacket", "Sneakers", "Hoodie"),
+        (999, 19999),
+        (0.45, 0.65),
+        0.22,
+    ),
+    "Beauty": (
+        ("Shampoo", "Moisturizer", "Perfume", "Lipstick", "Serum"),
+        (499, 12999),
+        (0.50, 0.70),
+        0.12,
+    ),
+    "Sports & Outdoors": (
+        ("Yoga Mat", "Tent", "Water Bottle", "Dumbbells", "Backpack"),
+        (799, 39999),
+        (0.30, 0.50),
+        0.12,
+    ),
+    "Toys & Games": (
+        ("Board Game", "Puzzle", "Action Figure", "Building Set"),
+        (599, 14999),
+        (0.35, 0.55),
+        0.08,
+    ),
+    "Books": (
+        ("Novel", "Cookbook", "Biography", "Children's Book"),
+        (499, 4999),
+        (0.20, 0.40),
+        0.08,
+    ),
 }
 CATEGORY_NAMES = tuple(CATEGORIES)
-ADJECTIVES = ("Classic", "Pro", "Ultra", "Eco", "Premium", "Essential", "Smart", "Compact",
-              "Deluxe", "Sport", "Everyday", "Signature")
+ADJECTIVES = (
+    "Classic",
+    "Pro",
+    "Ultra",
+    "Eco",
+    "Premium",
+    "Essential",
+    "Smart",
+    "Compact",
+    "Deluxe",
+    "Sport",
+    "Everyday",
+    "Signature",
+)
 PRODUCTS_PER_SCALE = 500
 MIN_PRODUCTS = 20
 PRICE_SLOTS = 6
@@ -108,8 +148,11 @@ def build_catalog(rand: Rand, cal: Calendar, pools: Pools, scale: float) -> Cata
     early = (rand.uniform("prod.early", idx) < 0.85) | (idx == 0)
     hs = cal.history_start * DAY
     span = (cal.history_end - cal.history_start + 365) * DAY
-    launch = np.where(early, hs - 86_400 - (rand.uniform("prod.launch", idx) * 700 * DAY),
-                      hs + rand.uniform("prod.launch", idx) * span).astype(np.int64)
+    launch = np.where(
+        early,
+        hs - 86_400 - (rand.uniform("prod.launch", idx) * 700 * DAY),
+        hs + rand.uniform("prod.launch", idx) * span,
+    ).astype(np.int64)
 
     slots = 1 + PRICE_SLOTS
     times = np.full((n, slots), -1, dtype=np.int64)
@@ -125,24 +168,33 @@ def build_catalog(rand: Rand, cal: Calendar, pools: Pools, scale: float) -> Cata
         stop = alive & (rand.uniform("prod.disc", key) < DISCONTINUE_SHARE) & (idx != 0)
         factor = 0.85 + 0.35 * rand.uniform("prod.change", key)
         times[alive, k] = t[alive]
-        price[:, k] = np.where(stop, price[:, k - 1], _to_99((price[:, k - 1] * factor)
-                                                             .astype(np.int64)))
+        price[:, k] = np.where(
+            stop, price[:, k - 1], _to_99((price[:, k - 1] * factor).astype(np.int64))
+        )
         active[:, k] = ~stop
         discontinued_at = np.where(stop, t, discontinued_at)
         alive = alive & ~stop
 
     weights = 1.0 / (idx + 1.0) ** POPULARITY_EXPONENT
     return Catalog(
-        n=n, category=category, subcategory=sub,
+        n=n,
+        category=category,
+        subcategory=sub,
         brand=rand.integers("prod.brand", idx, 0, min(80, len(pools.companies))),
         adjective=rand.integers("prod.adj", idx, 0, len(ADJECTIVES)),
-        cost=cost, times=times, price=price, active=active, launch=launch,
-        discontinued_at=discontinued_at, popularity=np.cumsum(weights) / weights.sum(),
+        cost=cost,
+        times=times,
+        price=price,
+        active=active,
+        launch=launch,
+        discontinued_at=discontinued_at,
+        popularity=np.cumsum(weights) / weights.sum(),
     )
 
 
-def versions_in_batch(catalog: Catalog, cal: Calendar, batch_day: int
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def versions_in_batch(
+    catalog: Catalog, cal: Calendar, batch_day: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(product index, version) pairs sent in ``batch_day``, in send order."""
     emit = np.where(catalog.times >= 0, cal.batch_day(catalog.times // DAY), -1)
     rows, ver = np.nonzero(emit == batch_day)
@@ -152,15 +204,18 @@ def versions_in_batch(catalog: Catalog, cal: Calendar, batch_day: int
     return rows, ver
 
 
-def materialize(catalog: Catalog, pools: Pools, pid: np.ndarray,
-                ver: np.ndarray) -> dict[str, pa.Array]:
+def materialize(
+    catalog: Catalog, pools: Pools, pid: np.ndarray, ver: np.ndarray
+) -> dict[str, pa.Array]:
     subs = [s for c in CATEGORIES.values() for s in c[0]]
     offsets = np.cumsum([0] + [len(c[0]) for c in CATEGORIES.values()])
-    sub_name = pa.array(subs).take(pa.array(offsets[catalog.category[pid]] +
-                                            catalog.subcategory[pid]))
+    sub_name = pa.array(subs).take(
+        pa.array(offsets[catalog.category[pid]] + catalog.subcategory[pid])
+    )
     brand = pools.companies.take(pa.array(catalog.brand[pid]))
-    name = pc.binary_join_element_wise(brand, pa.array(ADJECTIVES).take(
-        pa.array(catalog.adjective[pid])), sub_name, " ")
+    name = pc.binary_join_element_wise(
+        brand, pa.array(ADJECTIVES).take(pa.array(catalog.adjective[pid])), sub_name, " "
+    )
     return {
         "product_id": product_ids(pid),
         "product_name": name,
@@ -169,7 +224,6 @@ def materialize(catalog: Catalog, pools: Pools, pid: np.ndarray,
         "brand": brand,
         "unit_cost": fmt.money(catalog.cost[pid]),
         "retail_price": fmt.money(catalog.price[pid, ver]),
-        "product_status": pc.if_else(pa.array(catalog.active[pid, ver]), "Active",
-                                     "Discontinued"),
+        "product_status": pc.if_else(pa.array(catalog.active[pid, ver]), "Active", "Discontinued"),
         "updated_at": fmt.timestamps(catalog.times[pid, ver]),
     }

@@ -66,8 +66,9 @@ class Rand:
         """Category indices drawn with the given probabilities."""
         cum = np.cumsum(np.asarray(probs, dtype=np.float64))
         cum /= cum[-1]
-        return np.minimum(np.searchsorted(cum, self.uniform(stream, idx), side="right"),
-                          len(cum) - 1)
+        return np.minimum(
+            np.searchsorted(cum, self.uniform(stream, idx), side="right"), len(cum) - 1
+        )
 
     def bernoulli(self, stream: str, idx: np.ndarray | int, p: float | np.ndarray) -> np.ndarray:
         return self.uniform(stream, idx) < p

@@ -26,8 +26,16 @@ class EntitySink:
     the entities that changed.
     """
 
-    def __init__(self, entity: Entity, folder: Path, config: GeneratorConfig, rand: Rand,
-                 batch_day: int, batch_end: datetime, log: dirt.DefectLog) -> None:
+    def __init__(
+        self,
+        entity: Entity,
+        folder: Path,
+        config: GeneratorConfig,
+        rand: Rand,
+        batch_day: int,
+        batch_end: datetime,
+        log: dirt.DefectLog,
+    ) -> None:
         self.entity = entity
         self.folder = folder
         self.config = config
@@ -67,8 +75,9 @@ class EntitySink:
             rows = sorted(replace)
             mask = np.zeros(n, dtype=bool)
             mask[rows] = True
-            lines = pc.replace_with_mask(lines, pa.array(mask),
-                                         pa.array([replace[r] for r in rows], pa.binary()))
+            lines = pc.replace_with_mask(
+                lines, pa.array(mask), pa.array([replace[r] for r in rows], pa.binary())
+            )
 
         # exact duplicates: a copy of a clean row, somewhere after the original
         dup = plan.duplicates
@@ -80,16 +89,30 @@ class EntitySink:
 
         keys = key_col
         for kind, (rows, columns) in plan.cells.items():
-            self.log.add(kind, self.entity.name, keys.take(pa.array(rows)).to_pylist(),
-                         line_of_row[rows].tolist(), columns)
+            self.log.add(
+                kind,
+                self.entity.name,
+                keys.take(pa.array(rows)).to_pylist(),
+                line_of_row[rows].tolist(),
+                columns,
+            )
         for kind, rows in plan.lines.items():
-            self.log.add(kind, self.entity.name, keys.take(pa.array(rows)).to_pylist(),
-                         line_of_row[rows].tolist(), [dirt.ALL] * len(rows))
+            self.log.add(
+                kind,
+                self.entity.name,
+                keys.take(pa.array(rows)).to_pylist(),
+                line_of_row[rows].tolist(),
+                [dirt.ALL] * len(rows),
+            )
         if len(dup):
             copies = np.flatnonzero(is_copy)
-            self.log.add("duplicate_row", self.entity.name,
-                         keys.take(pa.array(order[copies])).to_pylist(),
-                         (first_line + copies).tolist(), [dirt.ALL] * len(copies))
+            self.log.add(
+                "duplicate_row",
+                self.entity.name,
+                keys.take(pa.array(order[copies])).to_pylist(),
+                (first_line + copies).tolist(),
+                [dirt.ALL] * len(copies),
+            )
 
         self.file.write(lines.take(pa.array(order)) if len(dup) else lines)
 
@@ -98,8 +121,11 @@ class EntitySink:
         if self.file is None:
             return None
         self.file.close()
-        return {"rows": self.file.rows, "lines": self.file.lines_written,
-                "repeated_keys": self.repeated_keys}
+        return {
+            "rows": self.file.rows,
+            "lines": self.file.lines_written,
+            "repeated_keys": self.repeated_keys,
+        }
 
     def abort(self) -> None:
         if self.file is not None:

@@ -62,8 +62,9 @@ class CsvFile:
         if len(lines) == 0:
             return
         lines = lines.cast(pa.large_binary())
-        framed = pc.binary_join_element_wise(lines, pa.scalar(b"", pa.large_binary()),
-                                             pa.scalar(b"\n", pa.large_binary()))
+        framed = pc.binary_join_element_wise(
+            lines, pa.scalar(b"", pa.large_binary()), pa.scalar(b"\n", pa.large_binary())
+        )
         framed = framed.combine_chunks() if isinstance(framed, pa.ChunkedArray) else framed
         offsets = np.frombuffer(framed.buffers()[1], dtype=np.int64)
         start, stop = offsets[framed.offset], offsets[framed.offset + len(framed)]

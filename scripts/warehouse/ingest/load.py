@@ -37,7 +37,6 @@ DATA_ERRORS = (
 _DEFAULTED = ("_batch_date", "_source_line", "_load_id", "_loaded_at")
 
 
-
 def file_digest(path: Path) -> tuple[str, int, int]:
     """sha256, size in bytes and number of lines of a file, in one pass."""
     digest = _Digest()
@@ -567,5 +566,3 @@ def _close_manifest_row(
 
 
 # ------------------------------------------------------------ the landing zone
-
-

@@ -241,9 +241,7 @@ class _Run:
         """Load one file; every way it can fail becomes a failed result."""
         started = datetime.now().astimezone()
         try:
-            if file.entity.name in self.scheduler.blocked and not previous_loads(
-                worker_conn, file
-            ):
+            if file.entity.name in self.scheduler.blocked and not previous_loads(worker_conn, file):
                 return FileResult(
                     file,
                     "failed",

@@ -32,6 +32,10 @@ cleaned as (
         source.product_status                                   as source_product_status,
         source.unit_cost                                        as source_unit_cost,
         source.retail_price                                     as source_retail_price,
+        source.product_name                                    as source_product_name,
+        source.category                                        as source_category,
+        source.subcategory                                     as source_subcategory,
+        source.brand                                           as source_brand,
         source.updated_at                                       as source_updated_at,
         -- load metadata
         source._batch_date,
@@ -66,7 +70,14 @@ validated as (
                 "unrecognised_product_status"],
             [is_blank('source_unit_cost'), "missing_unit_cost"],
             [is_unparseable('source_unit_cost', 'unit_cost'), "unparseable_unit_cost"],
-        ]) }}                                                   as data_issues
+        ]) }}                                                   as data_issues,
+        {{ standardised_list([
+            ['source_product_name', 'product_name', 'product_name'],
+            ['source_category', 'category', 'category'],
+            ['source_subcategory', 'subcategory', 'subcategory'],
+            ['source_brand', 'brand', 'brand'],
+            ['source_product_status', 'product_status', 'product_status'],
+        ]) }}                                                   as standardised_values
     from cleaned
 ),
 
@@ -88,6 +99,7 @@ final as (
         updated_at,
         -- quality
         data_issues,
+        standardised_values,
         rejection_reason,
         -- load metadata
         _batch_date,

@@ -59,6 +59,9 @@ cleaned as (
         source.customer_segment                                as source_customer_segment,
         source.account_status                                   as source_account_status,
         source.registration_date                              as source_registration_date,
+        source.email                                           as source_email,
+        source.city                                            as source_city,
+        source.country                                         as source_country,
         source.updated_at                                       as source_updated_at,
         -- load metadata
         source._batch_date,
@@ -110,7 +113,18 @@ validated as (
             [is_blank('source_registration_date'), "missing_registration_date"],
             [is_unparseable('source_registration_date', 'registration_date'),
                 "unparseable_registration_date"],
-        ]) }}                                                   as data_issues
+        ]) }}                                                   as data_issues,
+        {{ standardised_list([
+            ['source_first_name', 'first_name', 'first_name'],
+            ['source_last_name', 'last_name', 'last_name'],
+            ['source_email', 'email', 'email'],
+            ['source_gender', 'gender', 'gender'],
+            ['source_city', 'city', 'city'],
+            ['source_state', 'state_code', 'state'],
+            ['source_country', 'country_code', 'country'],
+            ['source_customer_segment', 'customer_segment', 'customer_segment'],
+            ['source_account_status', 'account_status', 'account_status'],
+        ]) }}                                                   as standardised_values
     from cleaned
 ),
 
@@ -141,6 +155,7 @@ final as (
         updated_at,
         -- quality
         data_issues,
+        standardised_values,
         rejection_reason,
         -- load metadata
         _batch_date,

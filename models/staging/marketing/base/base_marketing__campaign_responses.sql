@@ -63,7 +63,10 @@ validated as (
             ["customer_id is null", "missing_customer_id"],
             [is_unparseable('source_conversion_value', 'conversion_value'),
                 "unparseable_conversion_value"],
-        ]) }}                                                   as data_issues
+        ]) }}                                                   as data_issues,
+        {{ standardised_list([
+            ['source_response_type', 'response_type', 'response_type'],
+        ]) }}                                                   as standardised_values
     from cleaned
 ),
 
@@ -82,6 +85,7 @@ final as (
         updated_at,
         -- quality
         data_issues,
+        standardised_values,
         rejection_reason,
         -- load metadata
         _batch_date,

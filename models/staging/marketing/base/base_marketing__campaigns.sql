@@ -32,6 +32,8 @@ cleaned as (
         source.budget_amount                                    as source_budget_amount,
         source.start_date                                       as source_start_date,
         source.end_date                                         as source_end_date,
+        source.campaign_name                                   as source_campaign_name,
+        source.target_audience                                 as source_target_audience,
         source.updated_at                                       as source_updated_at,
         -- load metadata
         source._batch_date,
@@ -68,7 +70,12 @@ validated as (
             [is_blank('source_end_date'), "missing_end_date"],
             [is_unparseable('source_end_date', 'end_date'), "unparseable_end_date"],
             ["end_date < start_date", "end_date_before_start_date"],
-        ]) }}                                                   as data_issues
+        ]) }}                                                   as data_issues,
+        {{ standardised_list([
+            ['source_campaign_name', 'campaign_name', 'campaign_name'],
+            ['source_channel', 'channel', 'channel'],
+            ['source_target_audience', 'target_audience', 'target_audience'],
+        ]) }}                                                   as standardised_values
     from cleaned
 ),
 
@@ -89,6 +96,7 @@ final as (
         updated_at,
         -- quality
         data_issues,
+        standardised_values,
         rejection_reason,
         -- load metadata
         _batch_date,

@@ -68,7 +68,11 @@ validated as (
             [is_unparseable('source_payment_method', 'payment_method'),
                 "unrecognised_payment_method"],
             [is_unparseable('source_paid_at', 'paid_at'), "unparseable_paid_at"],
-        ]) }}                                                   as data_issues
+        ]) }}                                                   as data_issues,
+        {{ standardised_list([
+            ['source_payment_method', 'payment_method', 'payment_method'],
+            ['source_payment_status', 'payment_status', 'payment_status'],
+        ]) }}                                                   as standardised_values
     from cleaned
 ),
 
@@ -87,6 +91,7 @@ final as (
         updated_at,
         -- quality
         data_issues,
+        standardised_values,
         rejection_reason,
         -- load metadata
         _batch_date,

@@ -85,7 +85,12 @@ validated as (
                 "unparseable_shipping_amount"],
             [is_blank('source_tax_amount'), "missing_tax_amount"],
             [is_unparseable('source_tax_amount', 'tax_amount'), "unparseable_tax_amount"],
-        ]) }}                                                   as data_issues
+        ]) }}                                                   as data_issues,
+        {{ standardised_list([
+            ['source_order_status', 'order_status', 'order_status'],
+            ['source_sales_channel', 'sales_channel', 'sales_channel'],
+            ['source_currency_code', 'currency_code', 'currency_code'],
+        ]) }}                                                   as standardised_values
     from cleaned
 ),
 
@@ -107,6 +112,7 @@ final as (
         updated_at,
         -- quality
         data_issues,
+        standardised_values,
         rejection_reason,
         -- load metadata
         _batch_date,

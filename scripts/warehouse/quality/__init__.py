@@ -1,0 +1,3 @@
+"""Data quality: checks measured after every build, scorecards, profiles,
+anomalies, reconciliation, ground truth, the report and alerts
+(docs/quality.md)."""
