@@ -24,7 +24,7 @@ help:
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: python3.11 (or python3) not found: install Python 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,semantic]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,semantic,orchestration]'
 	@touch $@
 
 setup: $(VENV)/.installed

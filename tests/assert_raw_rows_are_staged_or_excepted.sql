@@ -1,7 +1,8 @@
 {#-
-    Nothing is dropped silently: for every entity, every raw row is either a
-    staged version or an exception (rejected, or a duplicate of a staged version).
-    Returns the entities whose counts do not add up.
+    Nothing is dropped silently: for every entity, every raw row of a current
+    load (one no reload replaced) is either a staged version or an exception
+    (rejected, or a duplicate of a staged version). Returns the entities whose
+    counts do not add up.
 -#}
 {%- set entities = [
     ('crm', 'customers'),
@@ -23,7 +24,8 @@ counts as (
     {% for source_name, entity in entities %}
     select
         '{{ entity }}'                                          as entity,
-        (select count(*) from {{ source(source_name, entity) }}) as raw_rows,
+        (select count(*) from {{ source(source_name, entity) }} where {{ is_current_load() }})
+                                                                as raw_rows,
         (select count(*) from {{ ref('stg_' ~ source_name ~ '__' ~ entity) }})
                                                                 as staged_rows,
         (select count(*) from exceptions

@@ -10,14 +10,18 @@
         {'columns': ['customer_key']},
         {'columns': ['response_date']},
         {'columns': ['source_load_id']},
-    ]
+    ],
+    post_hook="{{ delete_vanished('response_id',
+        'select response_id from ' ~ ref('stg_marketing__campaign_responses')
+        ~ ' where is_latest_version') }}"
 ) }}
 
 {#-
     One row per campaign response event (opened, clicked, converted). The
     campaign and the customer are the versions valid when the customer
     responded. Incremental on source_load_id: the response's versions, its
-    campaign's and its customer's versions.
+    campaign's and its customer's versions, and the loads that replaced any of
+    them; a response whose rows a reload took away leaves the table.
 -#}
 
 with
@@ -64,6 +68,18 @@ customer_loads as (
         max(_load_id)                                           as last_load_id
     from customers
     group by customer_id
+),
+
+replaced_response_rows as (
+    {{ replaced_touches([['campaign_responses', 'record_id']], 'response_id') }}
+),
+
+replaced_campaign_rows as (
+    {{ replaced_touches([['campaigns', 'record_id']], 'campaign_id') }}
+),
+
+replaced_customer_rows as (
+    {{ replaced_touches([['customers', 'record_id']], 'customer_id') }}
 ),
 
 current_responses as (
@@ -119,7 +135,10 @@ final as (
         greatest(
             response_history.last_load_id,
             coalesce(campaign_loads.last_load_id, 0),
-            coalesce(customer_loads.last_load_id, 0)
+            coalesce(customer_loads.last_load_id, 0),
+            coalesce(replaced_response_rows.last_load_id, 0),
+            coalesce(replaced_campaign_rows.last_load_id, 0),
+            coalesce(replaced_customer_rows.last_load_id, 0)
         )                                                       as source_load_id
     from current_responses
     inner join response_history
@@ -128,6 +147,12 @@ final as (
         on current_responses.campaign_id = campaign_loads.campaign_id
     left join customer_loads
         on current_responses.customer_id = customer_loads.customer_id
+    left join replaced_response_rows
+        on current_responses.response_id = replaced_response_rows.response_id
+    left join replaced_campaign_rows
+        on current_responses.campaign_id = replaced_campaign_rows.campaign_id
+    left join replaced_customer_rows
+        on current_responses.customer_id = replaced_customer_rows.customer_id
     left join campaign_at_response_time
         on current_responses.response_id = campaign_at_response_time.response_id
     left join customer_at_response_time

@@ -11,15 +11,20 @@
         {'columns': ['product_key']},
         {'columns': ['order_date']},
         {'columns': ['source_load_id']},
-    ]
+    ],
+    post_hook="{{ delete_vanished('order_line_id',
+        'select lines.order_line_id from ' ~ ref('stg_shop__order_lines') ~ ' as lines'
+        ~ ' inner join ' ~ ref('fct_orders') ~ ' as orders on lines.order_id = orders.order_id'
+        ~ ' where lines.is_latest_version') }}"
 ) }}
 
 {#-
     One row per order line of a received order (a line whose order has not
     arrived waits in int_row_exceptions as an orphan). The product and the
     customer are the versions valid when the order was placed. Incremental on
-    source_load_id, like fct_orders: the line's versions, its order's row and its
-    product's versions.
+    source_load_id, like fct_orders: the line's versions, its order's row, its
+    product's versions and the loads that replaced any of them; a line whose
+    rows a reload took away (or whose order is gone) leaves the table.
 -#}
 
 with
@@ -54,6 +59,14 @@ product_loads as (
         max(_load_id)                                           as last_load_id
     from products
     group by product_id
+),
+
+replaced_line_rows as (
+    {{ replaced_touches([['order_lines', 'record_id']], 'order_line_id') }}
+),
+
+replaced_product_rows as (
+    {{ replaced_touches([['products', 'record_id']], 'product_id') }}
 ),
 
 current_lines as (
@@ -139,13 +152,19 @@ final as (
         greatest(
             line_history.last_load_id,
             amounts.order_load_id,
-            coalesce(product_loads.last_load_id, 0)
+            coalesce(product_loads.last_load_id, 0),
+            coalesce(replaced_line_rows.last_load_id, 0),
+            coalesce(replaced_product_rows.last_load_id, 0)
         )                                                       as source_load_id
     from amounts
     inner join line_history
         on amounts.order_line_id = line_history.order_line_id
     left join product_loads
         on amounts.product_id = product_loads.product_id
+    left join replaced_line_rows
+        on amounts.order_line_id = replaced_line_rows.order_line_id
+    left join replaced_product_rows
+        on amounts.product_id = replaced_product_rows.product_id
 )
 
 select * from final

@@ -9,15 +9,19 @@
         {'columns': ['customer_key']},
         {'columns': ['order_date']},
         {'columns': ['source_load_id']},
-    ]
+    ],
+    post_hook="{{ delete_vanished('order_id',
+        'select order_id from ' ~ ref('stg_shop__orders') ~ ' where is_latest_version') }}"
 ) }}
 
 {#-
     One row per order, in its latest state. Incremental: a run rebuilds the orders
     whose source_load_id (the newest raw load behind any of the rows the order is
-    built from: its versions, lines, payments and its customer's versions) is
-    above the highest one already in the table, so a late order, a status
-    change, a refund or a customer arriving late all replace the order's row.
+    built from: its versions, lines, payments and its customer's versions, and
+    the loads that replaced any of them) is above the highest one already in the
+    table, so a late order, a status change, a refund, a customer arriving late
+    or a reloaded batch all replace the order's row; an order whose rows a
+    reload took away leaves the table.
 -#}
 
 with
@@ -54,17 +58,29 @@ order_history as (
 line_totals as (
     select
         order_id,
-        count(case when is_latest_version then order_line_id end)
-                                                                as line_count,
-        sum(case when is_latest_version then quantity else 0 end)
-                                                                as item_quantity,
-        sum(case when is_latest_version then quantity * unit_price else 0 end)
-                                                                as gross_amount,
-        sum(case when is_latest_version then discount_amount else 0 end)
-                                                                as discount_amount,
-        max(_load_id)                                           as last_load_id
+        count(order_line_id)                                    as line_count,
+        sum(quantity)                                           as item_quantity,
+        sum(quantity * unit_price)                              as gross_amount,
+        sum(discount_amount)                                    as discount_amount
     from order_lines
+    where is_latest_version
     group by order_id
+),
+
+line_loads as (
+    -- the newest load of any version of a line counts for every order a version
+    -- named: a line that moves to another order changes both
+    select
+        line_orders.order_id,
+        max(line_history.last_load_id)                          as last_load_id
+    from (select distinct order_id, order_line_id from order_lines) as line_orders
+    inner join (
+        select order_line_id, max(_load_id) as last_load_id
+        from order_lines
+        group by order_line_id
+    ) as line_history
+        on line_orders.order_line_id = line_history.order_line_id
+    group by line_orders.order_id
 ),
 
 payment_totals as (
@@ -87,11 +103,37 @@ payment_totals as (
                 when is_latest_version and payment_status = '{{ status }}' then 1
                 else 0
             end
-        )                                                       as has_{{ status }},
+        )                                                       as has_{{ status }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
-        max(_load_id)                                           as last_load_id
     from payments
     group by order_id
+),
+
+payment_loads as (
+    -- like line_loads: a payment's newest load counts for every order it named
+    select
+        payment_orders.order_id,
+        max(payment_history.last_load_id)                       as last_load_id
+    from (select distinct order_id, payment_id from payments) as payment_orders
+    inner join (
+        select payment_id, max(_load_id) as last_load_id
+        from payments
+        group by payment_id
+    ) as payment_history
+        on payment_orders.payment_id = payment_history.payment_id
+    group by payment_orders.order_id
+),
+
+replaced_order_rows as (
+    -- orders whose rows, lines or payments a reload replaced
+    {{ replaced_touches([
+        ['orders', 'record_id'], ['order_lines', 'order_id'], ['payments', 'order_id'],
+    ], 'order_id') }}
+),
+
+replaced_customer_rows as (
+    {{ replaced_touches([['customers', 'record_id']], 'customer_id') }}
 ),
 
 customer_loads as (
@@ -184,19 +226,29 @@ final as (
         current_orders.updated_at,
         greatest(
             order_history.last_load_id,
-            coalesce(line_totals.last_load_id, 0),
-            coalesce(payment_totals.last_load_id, 0),
-            coalesce(customer_loads.last_load_id, 0)
+            coalesce(line_loads.last_load_id, 0),
+            coalesce(payment_loads.last_load_id, 0),
+            coalesce(customer_loads.last_load_id, 0),
+            coalesce(replaced_order_rows.last_load_id, 0),
+            coalesce(replaced_customer_rows.last_load_id, 0)
         )                                                       as source_load_id
     from current_orders
     inner join order_history
         on current_orders.order_id = order_history.order_id
     left join line_totals
         on current_orders.order_id = line_totals.order_id
+    left join line_loads
+        on current_orders.order_id = line_loads.order_id
     left join payment_totals
         on current_orders.order_id = payment_totals.order_id
+    left join payment_loads
+        on current_orders.order_id = payment_loads.order_id
     left join customer_loads
         on current_orders.customer_id = customer_loads.customer_id
+    left join replaced_order_rows
+        on current_orders.order_id = replaced_order_rows.order_id
+    left join replaced_customer_rows
+        on current_orders.customer_id = replaced_customer_rows.customer_id
     left join customer_at_order_time
         on current_orders.order_id = customer_at_order_time.order_id
 )

@@ -10,7 +10,9 @@
         {'columns': ['customer_key']},
         {'columns': ['payment_date']},
         {'columns': ['source_load_id']},
-    ]
+    ],
+    post_hook="{{ delete_vanished('payment_id',
+        'select payment_id from ' ~ ref('stg_payments__payments') ~ ' where is_latest_version') }}"
 ) }}
 
 {#-
@@ -18,7 +20,8 @@
     completed row). The provider sends payments before the shop sends a late
     order: such a payment has the unknown customer until its order arrives, then
     it takes the order's customer version. Incremental on source_load_id: the
-    payment's versions and its order's row.
+    payment's versions, its order's row and the loads that replaced any of its
+    rows; a payment whose rows a reload took away leaves the table.
 -#}
 
 with
@@ -38,6 +41,10 @@ payment_history as (
         max(_load_id)                                           as last_load_id
     from payments
     group by payment_id
+),
+
+replaced_payment_rows as (
+    {{ replaced_touches([['payments', 'record_id']], 'payment_id') }}
 ),
 
 current_payments as (
@@ -72,11 +79,14 @@ final as (
         current_payments.updated_at,
         greatest(
             payment_history.last_load_id,
-            coalesce(orders.source_load_id, 0)
+            coalesce(orders.source_load_id, 0),
+            coalesce(replaced_payment_rows.last_load_id, 0)
         )                                                       as source_load_id
     from current_payments
     inner join payment_history
         on current_payments.payment_id = payment_history.payment_id
+    left join replaced_payment_rows
+        on current_payments.payment_id = replaced_payment_rows.payment_id
     left join orders
         on current_payments.order_id = orders.order_id
 )

@@ -284,11 +284,28 @@ def test_reload_replaces_exactly_that_batch(pg: psycopg.Connection, landing: Pat
         ("2025-01-02/customers.csv", "loaded", True),
         ("2025-01-02/orders.csv", "loaded", True),
     ]
+    current = "_load_id not in (select load_id from raw.replaced_loads)"
     batch_2 = pg.execute(
-        "select order_id from raw.orders where _batch_date = '2025-01-02' order by 1"
+        f"select order_id from raw.orders where _batch_date = '2025-01-02' and {current}"
+        " order by 1"
     ).fetchall()
     assert [r[0] for r in batch_2] == ["O002", "O004", "O005", "O006", "O007"]
-    assert one(pg, "select count(*) from raw.customers where _batch_date = '2025-01-02'") == 2
+    assert one(
+        pg, f"select count(*) from raw.customers where _batch_date = '2025-01-02' and {current}"
+    ) == 2
+    # Raw keeps the replaced load's rows as history; replaced_loads says they are not current.
+    replaced = pg.execute(
+        "select r.entity, r.load_id = m.load_id, r.replaced_by = m.replaced_by"
+        " from raw.replaced_loads r join audit.load_manifest m on m.load_id = r.load_id"
+        " order by r.entity"
+    ).fetchall()
+    assert replaced == [("customers", True, True), ("orders", True, True)]
+    kept = one(
+        pg,
+        "select count(*) from raw.orders where _load_id = %s",
+        (old["2025-01-02/orders.csv"],),
+    )
+    assert kept == 2  # the two valid lines of the old file; its two bad lines were quarantined
     after_batch_1 = pg.execute(
         "select order_id, _load_id from raw.orders where _batch_date = '2025-01-01' order by 1"
     ).fetchall()
@@ -345,7 +362,8 @@ def test_cli_refuses_a_changed_file_then_reloads_its_batch(
             one(
                 conn,
                 "select shipping_amount from raw.orders where order_id = 'O001'"
-                " and _batch_date = '2025-01-01'",
+                " and _batch_date = '2025-01-01'"
+                " and _load_id not in (select load_id from raw.replaced_loads)",
             )
             == "6.00"
         )

@@ -88,11 +88,11 @@ def test_a_second_run_loads_nothing_new(fresh_db: db.Connection, test_landing: P
     assert after == before
 
 
-def test_after_a_reload_the_next_build_is_a_full_refresh(
+def test_after_a_reload_the_next_incremental_build_takes_the_removed_order_out(
     fresh_db: db.Connection, tmp_path: Path
 ) -> None:
-    """A reload deletes raw rows: an order that the corrected file no longer
-    carries must leave the facts, which only a full refresh does."""
+    """A reload replaces a batch's loads: an order that the corrected file no
+    longer carries leaves the facts, incrementally (no full refresh)."""
     import shutil
 
     from .conftest import FIXTURES
@@ -118,4 +118,4 @@ def test_after_a_reload_the_next_build_is_a_full_refresh(
             "select target from audit.run_log where step = 'dbt build' order by log_id"
         )]
     assert "O004" not in ids and "O001" in ids
-    assert builds == ["build", "build --full-refresh", "build"]
+    assert builds == ["build", "build"]  # the third run had nothing new to build

@@ -4,12 +4,14 @@ and a log row per pipeline step. Created idempotently before every run."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import psycopg
+
+from warehouse.errors import WarehouseError
 
 AUDIT_SCHEMA = "audit"
 
@@ -64,12 +66,32 @@ create table if not exists audit.run_log (
     step            text        not null,
     target          text,
     status          text        not null
-                    check (status in ('running', 'success', 'failed', 'skipped')),
+                    check (status in ('running', 'success', 'failed', 'skipped', 'abandoned')),
     rows_affected   bigint,
     details         jsonb,
     error           text,
     started_at      timestamptz not null,
     finished_at     timestamptz
+);
+-- Added with run history: retries of a step, and the 'abandoned' status (a step
+-- whose command was killed, closed as such by the next command).
+alter table audit.run_log add column if not exists retries integer not null default 0;
+alter table audit.run_log drop constraint if exists run_log_status_check;
+alter table audit.run_log add constraint run_log_status_check
+    check (status in ('running', 'success', 'failed', 'skipped', 'abandoned'));
+
+create table if not exists audit.runs (
+    run_id          text        primary key,
+    command         text        not null,   -- run, ingest, build, backfill, reset
+    arguments       text,
+    status          text        not null
+                    check (status in ('running', 'success', 'failed', 'abandoned')),
+    pid             integer     not null,
+    host            text        not null,
+    started_at      timestamptz not null,
+    finished_at     timestamptz,
+    resumed_from    text,                   -- the failed or abandoned run this one continued
+    error           text
 );
 """
 
@@ -91,33 +113,54 @@ class Step:
     rows_affected: int | None = None
     details: dict = field(default_factory=dict)
     status: str = "success"
+    retries: int = 0
+    error: str | None = None
+
+
+Connector = Callable[[], psycopg.Connection]
 
 
 @contextmanager
 def log_step(
-    conn: psycopg.Connection, run_id: str, step: str, target: str | None = None
+    conn: psycopg.Connection | Connector, run_id: str, step: str, target: str | None = None
 ) -> Iterator[Step]:
     """Record a step in audit.run_log: a 'running' row first, its outcome at the end.
 
-    ``conn`` must be in autocommit mode so the log survives the step's own failure.
+    ``conn``: an autocommit connection (so the log survives the step's own
+    failure), or a function that returns a live one: then the outcome is still
+    written after the server went away and came back. If it cannot be written
+    at all, the row stays 'running' and the next command closes it as
+    'abandoned'.
     """
+    connect = conn if callable(conn) else (lambda: conn)
     record = Step(run_id, step, target)
     started = datetime.now().astimezone()
-    log_id = conn.execute(
-        "insert into audit.run_log (run_id, step, target, status, started_at)"
-        " values (%s, %s, %s, 'running', %s) returning log_id",
-        (run_id, step, target, started),
-    ).fetchone()[0]
-    error: str | None = None
+    log_id = (
+        connect()
+        .execute(
+            "insert into audit.run_log (run_id, step, target, status, started_at)"
+            " values (%s, %s, %s, 'running', %s) returning log_id",
+            (run_id, step, target, started),
+        )
+        .fetchone()[0]
+    )
     try:
         yield record
     except BaseException as exc:
         record.status = "failed"
-        error = f"{type(exc).__name__}: {exc}"
+        record.error = record.error or f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        conn.execute(
-            "update audit.run_log set status = %s, rows_affected = %s, details = %s,"
-            " error = %s, finished_at = now() where log_id = %s",
-            (record.status, record.rows_affected, json.dumps(record.details), error, log_id),
-        )
+        with suppress(psycopg.Error, WarehouseError):
+            connect().execute(
+                "update audit.run_log set status = %s, rows_affected = %s, details = %s,"
+                " error = %s, retries = %s, finished_at = now() where log_id = %s",
+                (
+                    record.status,
+                    record.rows_affected,
+                    json.dumps(record.details, default=str),
+                    record.error,
+                    record.retries,
+                    log_id,
+                ),
+            )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import sys
 from datetime import date
@@ -14,22 +15,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from warehouse import db, embedded, pipeline, summary
-from warehouse.config import ConfigError, Settings, load_settings
+from warehouse import console as output
+from warehouse import db, embedded, pipeline
+from warehouse.config import Settings, load_settings
 from warehouse.contract import parse_batch_date
-from warehouse.dbt_runner import DbtError, dbt_environment, write_profile
-from warehouse.ingest import FileResult, IngestError, IngestResult
-from warehouse.landing import LandingError, discover
+from warehouse.dbt_runner import dbt_environment, write_profile
+from warehouse.errors import WarehouseError
+from warehouse.ingest import IngestError
+from warehouse.quality import alerts
 from warehouse.quality import report as quality_report
-from warehouse.quality.artifacts import ArtifactError
+from warehouse.status import read_status
 
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)
+console = output.console
+err_console = output.err_console
 
 app = typer.Typer(
     help="E-commerce analytics warehouse: generate, ingest and build with dbt on PostgreSQL.",
@@ -38,16 +37,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The PostgreSQL the warehouse uses (embedded unless PGHOST is set).")
 app.add_typer(db_app, name="db")
-
-USER_ERRORS = (
-    ConfigError,
-    db.DatabaseError,
-    LandingError,
-    IngestError,
-    DbtError,
-    quality_report.ReportError,
-    ArtifactError,
-)
 
 LandingOption = Annotated[
     Path | None,
@@ -148,110 +137,44 @@ def env() -> None:
 
 # ------------------------------------------------------------------- pipeline
 
-
-def _file_progress(files: int) -> tuple[Progress, object]:
-    progress = Progress(
-        TextColumn("[bold]ingest[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
-    task = progress.add_task("", total=files)
-    return progress, task
-
-
-def _ingest_table(result: IngestResult) -> Table:
-    """One row per file that was loaded, reloaded or failed (skipped files are
-    only counted). Drift and errors are printed below the table, in full."""
-    table = Table(title="Ingestion", box=box.SIMPLE_HEAD)
-    table.add_column("file", no_wrap=True)
-    table.add_column("status")
-    for column in ("rows", "bad lines", "secs"):  # bad lines: quarantined
-        table.add_column(column, justify="right")
-    table.add_column("path")
-    for f in result.files:
-        if f.status == "skipped":
-            continue
-        status = "reloaded" if f.reloaded else f.status
-        style = {"loaded": "green", "failed": "red"}.get(f.status, "")
-        table.add_row(
-            f.file.relative_path,
-            f"[{style}]{status}[/]",
-            f"{f.rows_loaded:,}",
-            f"{f.rows_quarantined:,}",
-            f"{f.seconds:.2f}" if f.status == "loaded" else "",
-            f.load_path or "",
-        )
-    return table
+WaitOption = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        metavar="SECONDS",
+        help="When another warehouse command holds the database, wait this long for it "
+        "(default 0: exit 3 at once, naming the holder).",
+        min=0,
+    ),
+]
+ReportDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--report-dir",
+        help="Where to write the data-quality report (default: WAREHOUSE_HOME/reports).",
+        file_okay=False,
+    ),
+]
 
 
-def _ingest_summary(result: IngestResult) -> str:
-    reloaded = sum(1 for f in result.files if f.reloaded)
-    return (
-        f"{result.count('loaded')} files loaded"
-        + (f" ({reloaded} reloaded)" if reloaded else "")
-        + f", {result.count('skipped')} already loaded (skipped), "
-        f"{result.count('failed')} failed; {result.rows_loaded:,} rows, "
-        f"{result.rows_quarantined:,} lines quarantined"
-    )
+def _pipeline_context(wait: float) -> pipeline.Context:
+    settings, conn = _context()
+    return pipeline.Context(settings, conn, wait, output.listener)
 
 
-def _drift_lines(result: IngestResult) -> list[str]:
-    """One line per file whose columns differ from the contract."""
-    lines = []
-    for f in result.files:
-        if f.status != "loaded" or not (f.extra_columns or f.missing_columns):
-            continue
-        parts = []
-        if f.extra_columns:
-            parts.append(f"extra {', '.join(f.extra_columns)} (kept in _extra_columns)")
-        if f.missing_columns:
-            parts.append(f"missing {', '.join(f.missing_columns)} (loaded as NULL)")
-        lines.append(f"{f.file.relative_path}: {'; '.join(parts)}")
-    return lines
-
-
-def _run_ingest(
-    settings: Settings,
-    conn: db.Connection,
-    landing: Path,
-    run_id: str,
-    reload: date | None = None,
-) -> IngestResult:
-    files = sum(len(b.files) for b in discover(landing))
-    progress, task = _file_progress(files)
-
-    def on_file(result: FileResult) -> None:
-        progress.update(task, advance=1, description=f"{result.file.relative_path} {result.status}")
-
-    with progress:
-        result = pipeline.ingest(settings, conn, landing, run_id, on_file=on_file, reload=reload)
-    _show_ingest(result)
-    return result
-
-
-def _show_ingest(result: IngestResult) -> None:
-    if any(f.status != "skipped" for f in result.files):
-        console.print(_ingest_table(result))
-    console.print(_ingest_summary(result), highlight=False, soft_wrap=True)
-    for line in _drift_lines(result):
-        console.print(f"[yellow]schema drift[/]: {line}", highlight=False)
-    for path in result.ignored:
-        console.print(f"[yellow]ignored[/]: {path} is no entity of the landing contract")
-    for failed in result.failed:
-        err_console.print(f"[red]error[/]: {failed.error}", highlight=False)
-
-
-def _parse_batch(value: str | None) -> date | None:
+def _batch(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     batch = parse_batch_date(value)
     if batch is None:
-        raise IngestError(f"--reload {value!r}: not a batch date (YYYY-MM-DD)")
+        raise IngestError(f"{option} {value!r}: not a batch date (YYYY-MM-DD)")
     return batch
+
+
+def _end(outcome: pipeline.RunOutcome) -> None:
+    output.show_steps(outcome)
+    if not outcome.ok:
+        raise typer.Exit(1)
 
 
 @app.command("ingest")
@@ -266,99 +189,89 @@ def ingest(
             "they are now; pending batches load as usual.",
         ),
     ] = None,
+    wait: WaitOption = 0,
 ) -> None:
     """Load every pending landing batch into the raw schema (COPY), in batch-date order."""
-    batch = _parse_batch(reload)
-    settings, conn = _context()
-    result = _run_ingest(
-        settings, conn, landing or settings.landing_dir, pipeline.new_run_id(), reload=batch
-    )
-    if result.failed:
+    batch = _batch(reload, "--reload")
+    ctx = _pipeline_context(wait)
+    landing = landing or ctx.settings.landing_dir
+    with output.file_progress(landing) as on_file:
+        outcome = pipeline.ingest(ctx, landing, reload=batch, on_file=on_file)
+    if outcome.ingest is not None:
+        output.show_ingest(outcome.ingest)
+    if not outcome.ok:
         raise typer.Exit(1)
 
 
 @app.command("build", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def build(ctx: typer.Context) -> None:
-    """Run `dbt build` on the warehouse database (extra arguments go to dbt)."""
-    settings, conn = _context()
-    pipeline.build(settings, conn, pipeline.new_run_id(), list(ctx.args))
+def build(ctx: typer.Context, wait: WaitOption = 0) -> None:
+    """Run `dbt build` on the warehouse database (extra arguments go to dbt) and
+    record the quality of what it built."""
+    outcome = pipeline.build(_pipeline_context(wait), list(ctx.args))
+    _end(outcome)
 
 
 @app.command("run")
 def run(
     landing: LandingOption = None,
-    report_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--report-dir",
-            help="Where to write the data-quality report (default: WAREHOUSE_HOME/reports).",
-            file_okay=False,
-        ),
-    ] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option("--full-refresh", help="Rebuild every model from raw, not incrementally."),
+    ] = False,
+    report_dir: ReportDirOption = None,
+    wait: WaitOption = 0,
 ) -> None:
-    """The whole pipeline: ingest every pending batch, check freshness, dbt build,
-    assess data quality, write the report, alert; exit 1 unless all passed."""
-    settings, conn = _context()
-    run_id = pipeline.new_run_id()
-    landing = landing or settings.landing_dir
-    console.rule(f"run {run_id} on {conn.url()}")
-    ingested = _run_ingest(settings, conn, landing, run_id)
-    outcome = pipeline.run_after_ingest(
-        settings, conn, landing, run_id, ingested, pipeline.alert_webhook(), report_dir
-    )
-    _print_counts(conn)
-    _show_quality(outcome)
-    if not outcome.ok:
-        for failure in outcome.failures:
-            err_console.print(f"[red]error[/]: {failure}", highlight=False)
-        raise typer.Exit(1)
+    """The daily job: ingest every pending batch, check source freshness, dbt build,
+    assess data quality, write the report, alert. Exit 0 only when all passed;
+    after a failure the next run resumes from the failed step."""
+    ctx = _pipeline_context(wait)
+    landing = landing or ctx.settings.landing_dir
+    output.console.rule(f"run on {ctx.conn_info.url()}")
+    with output.file_progress(landing) as on_file:
+        outcome = pipeline.run(
+            ctx, landing, full_refresh, report_dir, pipeline_webhook(), on_file=on_file
+        )
+    if outcome.ingest is not None:
+        output.show_ingest(outcome.ingest)
+    if outcome.nothing_to_do:
+        output.console.print(outcome.nothing_to_do, highlight=False, soft_wrap=True)
+    elif outcome.build is not None:
+        output.show_counts(ctx.conn_info)
+    output.show_quality(outcome)
+    _end(outcome)
 
 
-def _show_quality(outcome: pipeline.RunOutcome) -> None:
-    assessment = outcome.assessment
-    if assessment is not None:
-        overall = next(s for s in assessment.scores if s.scope == "overall")
-        table = Table(title="Data quality", box=box.SIMPLE_HEAD)
-        for column in ("dimension", "checks", "passed", "warned", "failed", "score"):
-            table.add_column(column, justify="left" if column == "dimension" else "right")
-        for score in assessment.scores:
-            if score.scope == "model" or not score.checks:
-                continue
-            style = "red" if score.failed or score.below_threshold else ""
-            table.add_row(
-                score.name,
-                str(score.checks),
-                str(score.passed),
-                str(score.warned),
-                f"[{style}]{score.failed}[/]" if style else str(score.failed),
-                f"{score.score:.1%}",
-            )
-        console.print(table)
-        if assessment.ground_truth:
-            injected = sum(r.injected for r in assessment.ground_truth)
-            detected = sum(r.detected for r in assessment.ground_truth)
-            false = sum(r.false_positive_count for r in assessment.ground_truth)
-            console.print(
-                f"ground truth: {detected:,} of {injected:,} injected defects detected, "
-                f"{false:,} false positives",
-                highlight=False,
-            )
-        console.print(
-            f"quality: {overall.checks} checks, {overall.passed} passed, {overall.warned} "
-            f"warned, {overall.failed} failed",
-            highlight=False,
+@app.command("backfill")
+def backfill(
+    start: Annotated[
+        str, typer.Option("--from", metavar="BATCH", help="First batch to reprocess (YYYY-MM-DD).")
+    ],
+    end: Annotated[
+        str, typer.Option("--to", metavar="BATCH", help="Last batch to reprocess (YYYY-MM-DD).")
+    ],
+    landing: LandingOption = None,
+    report_dir: ReportDirOption = None,
+    wait: WaitOption = 0,
+) -> None:
+    """Reprocess a range of batches a source sent again: load them anew (replacing
+    what was loaded from them), then an incremental build, so only the facts and
+    gold rows those batches touch change."""
+    first, last = _batch(start, "--from"), _batch(end, "--to")
+    assert first is not None and last is not None
+    ctx = _pipeline_context(wait)
+    landing = landing or ctx.settings.landing_dir
+    with output.file_progress(landing) as on_file:
+        outcome = pipeline.backfill(
+            ctx, landing, first, last, report_dir, pipeline_webhook(), on_file=on_file
         )
-    for warning in outcome.warnings:
-        console.print(f"[yellow]anomaly[/]: {warning}", highlight=False)
-    if outcome.alert is not None:
-        where = {"sent": "sent to the webhook", "recorded": "recorded (no webhook set)"}
-        console.print(
-            f"alert {where.get(outcome.alert.status, 'could not be sent')}"
-            + (f": {outcome.alert.error}" if outcome.alert.error else ""),
-            highlight=False,
-        )
-    if outcome.report is not None:
-        console.print(f"report: {outcome.report}", highlight=False, soft_wrap=True)
+    if outcome.ingest is not None:
+        output.show_ingest(outcome.ingest)
+    output.show_quality(outcome)
+    _end(outcome)
+
+
+def pipeline_webhook() -> str | None:
+    return os.environ.get(alerts.WEBHOOK_VARIABLE) or None
 
 
 @app.command("report")
@@ -375,49 +288,18 @@ def report(
     """Write the data-quality report of the latest run: HTML (opens offline) and JSON."""
     settings, conn = _context()
     html, json_path = quality_report.write_for_database(conn, out or settings.home / "reports")
-    console.print(f"report: {html}\n  json: {json_path}", highlight=False, soft_wrap=True)
-
-
-def _print_counts(conn: db.Connection) -> None:
-    with db.connect(conn) as pg:
-        counts = summary.layer_counts(pg)
-    table = Table(title=f"Warehouse {conn.url()}")
-    table.add_column("layer")
-    table.add_column("relation")
-    table.add_column("kind")
-    table.add_column("rows", justify="right")
-    for c in counts:
-        table.add_row(c.schema, c.name, c.kind, f"{c.rows:,}")
-    console.print(table)
+    output.console.print(f"report: {html}\n  json: {json_path}", highlight=False, soft_wrap=True)
 
 
 @app.command("status")
-def status() -> None:
-    """Database, watermarks per entity, last loads and row counts per layer."""
+def status(landing: LandingOption = None) -> None:
+    """The database in use, the last runs with durations, success rate and median
+    duration over the last 30, watermarks per entity and pending batches."""
     settings, conn = _context()
-    db.ensure_database(settings, conn)
+    db.ensure_server(settings, conn)
     with db.connect(conn) as pg:
-        exists = pg.execute("select to_regclass('audit.watermarks') is not null").fetchone()[0]
-        if not exists:
-            console.print(f"{conn.url()}: nothing loaded yet (run `warehouse run`)")
-            return
-        marks = pg.execute(
-            "select w.entity, w.last_batch_date, w.updated_at,"
-            " (select count(*) from audit.load_manifest m where m.entity = w.entity"
-            "   and m.status = 'loaded'),"
-            " (select coalesce(sum(rows_quarantined), 0) from audit.load_manifest m"
-            "   where m.entity = w.entity and m.status = 'loaded')"
-            " from audit.watermarks w order by w.entity"
-        ).fetchall()
-    table = Table(title="Watermarks (last batch loaded per entity)")
-    for column in ("entity", "last batch", "loaded at", "files", "quarantined"):
-        table.add_column(column)
-    for entity, batch, updated, files, quarantined in marks:
-        table.add_row(
-            entity, batch.isoformat(), f"{updated:%Y-%m-%d %H:%M:%S}", str(files), str(quarantined)
-        )
-    console.print(table)
-    _print_counts(conn)
+        current = read_status(pg, conn.url(), landing or settings.landing_dir)
+    output.show_status(current)
 
 
 def _register_generator() -> None:
@@ -429,15 +311,22 @@ def _register_generator() -> None:
 _register_generator()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends the command like Ctrl-C: steps close as failed, dbt stops."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Entry point: user errors become one clear line and exit code 1, not a traceback."""
+    """Entry point: a user error is one clear line on stderr and its exit code
+    (1; 3 when the database is busy), never a traceback."""
     import click
 
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         code = app(standalone_mode=False)
-    except (*USER_ERRORS, embedded.EmbeddedServerError) as exc:
+    except WarehouseError as exc:
         err_console.print(f"[red]error[/]: {exc}", highlight=False)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

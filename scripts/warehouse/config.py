@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from warehouse.errors import WarehouseError
+
 #: The repository root: the folder holding dbt_project.yml.
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_PROJECT_DIR = PACKAGE_DIR.parent.parent
@@ -20,7 +22,7 @@ DEFAULT_EMBEDDED_PORT = 55432
 DBT_PROFILE_NAME = "ecommerce_warehouse"
 
 
-class ConfigError(Exception):
+class ConfigError(WarehouseError):
     """A setting the user gave cannot be used; the message says which and why."""
 
 

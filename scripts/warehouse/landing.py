@@ -7,9 +7,10 @@ from datetime import date
 from pathlib import Path
 
 from warehouse.contract import ENTITY_BY_NAME, LOAD_ORDER, Entity, parse_batch_date
+from warehouse.errors import WarehouseError
 
 
-class LandingError(Exception):
+class LandingError(WarehouseError):
     """The landing zone cannot be read; the message names the folder and the fix."""
 
 

@@ -1,54 +1,173 @@
-"""The main job: load every pending landing batch, check source freshness,
-build the dbt project, assess data quality, write the report, alert.
+"""The writing commands: run, ingest, build and backfill.
 
-Each step is logged in audit.run_log under one run id. A step that fails is
-recorded and named in the outcome; the steps after it still run where they
-can (the quality of a failed build is exactly what one wants to see), and
-the run's outcome says whether everything passed.
+Each holds the database's writer lock for its whole duration (session.Session),
+records itself in audit.runs and each step in audit.run_log, writes its events
+to WAREHOUSE_HOME/logs/<run_id>.jsonl, and retries a step that failed for a
+transient reason (the database went away, a lost race) with backoff and
+jitter after recovering the session; logic errors are not retried.
+
+`run` is the daily job: ingest every pending batch, check source freshness,
+build (models, tests, snapshots), assess data quality, write the report, alert.
+After a success with nothing new it does nothing and says so; after a failure
+it picks up from the failed step (what loaded stays loaded). Builds read raw
+only up to a load ceiling taken when they start, so a load that commits during
+a build is left whole to the next one.
 """
 
 from __future__ import annotations
 
-import os
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-import psycopg
+import yaml
 
-from warehouse import audit, db
+from warehouse import audit, db, lock, runs
 from warehouse.config import Settings
 from warehouse.dbt_runner import DbtError, DbtResult, run_dbt
-from warehouse.ingest import FileResult, IngestResult, ingest_landing
+from warehouse.events import EventLog, Listener
+from warehouse.ingest import FileResult, IngestError, IngestResult, ingest_landing
+from warehouse.landing import discover
 from warehouse.quality import alerts, monitor
 from warehouse.quality.artifacts import ArtifactError
 from warehouse.quality.assess import Assessment, assess_build, check_freshness
 from warehouse.quality.collect import MeasuredCheck
 from warehouse.quality.report import report_data, write_report
+from warehouse.session import Session, retrying
+from warehouse.transient import TransientError
+
+#: Attempts of a step whose failures are transient (the first try included).
+ATTEMPTS = 4
+#: Steps after the build, which a failed run resumes when nothing needs building.
+AFTER_BUILD = ("data quality", "report", "alert")
 
 
 def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def ingest(
-    settings: Settings,
-    conn: db.Connection,
-    landing: Path,
-    run_id: str,
-    on_file: Callable[[FileResult], None] | None = None,
-    reload: date | None = None,
-) -> IngestResult:
-    """Load every pending batch under ``landing`` (and replace batch ``reload``),
-    logged as one step."""
-    db.ensure_database(settings, conn)
-    target = f"{landing} --reload {reload}" if reload else str(landing)
-    with db.connect(conn, autocommit=True) as pg:
-        audit.ensure_schema(pg)
-        with audit.log_step(pg, run_id, "ingest", target) as step:
-            result = ingest_landing(pg, landing, on_file=on_file, reload=reload)
+@dataclass
+class StepOutcome:
+    name: str
+    status: str  # success, failed, skipped
+    seconds: float = 0.0
+    rows: int | None = None
+    retries: int = 0
+    note: str = ""
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    command: str
+    steps: list[StepOutcome] = field(default_factory=list)
+    ingest: IngestResult | None = None
+    build: DbtResult | None = None
+    assessment: Assessment | None = None
+    report: Path | None = None
+    alert: alerts.AlertOutcome | None = None
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    nothing_to_do: str | None = None  # why the run did nothing
+    load_ceiling: int | None = None  # the newest load the build read
+    resumed_from: str | None = None
+    abandoned: list[str] = field(default_factory=list)
+    log_file: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+class Job:
+    """One writing command under way: its session, events and steps."""
+
+    def __init__(self, session: Session, events: EventLog, outcome: RunOutcome) -> None:
+        self.session = session
+        self.events = events
+        self.outcome = outcome
+
+    @property
+    def settings(self) -> Settings:
+        return self.session.settings
+
+    @property
+    def conn_info(self) -> db.Connection:
+        return self.session.conn_info
+
+    def step(
+        self,
+        name: str,
+        work: Callable[[audit.Step], Any],
+        target: str | None = None,
+        retry: bool = True,
+    ) -> Any:
+        """Run one step, logged, retried on transient failures; a failure that
+        is not transient (or outlasts the retries) raises."""
+        clock = time.monotonic()
+        self.events.emit("step_started", step=name)
+        report = StepOutcome(name, "success")
+        self.outcome.steps.append(report)
+
+        def on_retry(attempt: int, error: BaseException, wait: float) -> None:
+            report.retries = attempt
+            record.retries = attempt
+            self.events.emit(
+                "retry", step=name, attempt=attempt, wait_seconds=round(wait, 1),
+                error=_first_line(error),
+            )  # fmt: skip
+
+        try:
+            with audit.log_step(self.session.pg, self.session.run_id, name, target) as record:
+                for attempt in retrying(self.session, name, ATTEMPTS if retry else 1, on_retry):
+                    with attempt:
+                        result = work(record)
+                report.status = record.status
+                report.rows = record.rows_affected
+        except BaseException as exc:
+            report.status = "failed"
+            report.note = _first_line(exc)
+            raise
+        finally:
+            report.seconds = time.monotonic() - clock
+            self.events.emit(
+                "step_finished", step=name, status=report.status,
+                seconds=round(report.seconds, 3), rows=report.rows, retries=report.retries,
+            )  # fmt: skip
+        return result
+
+    def skip(self, name: str, note: str) -> None:
+        self.outcome.steps.append(StepOutcome(name, "skipped", note=note))
+        self.events.emit("step_skipped", step=name, note=note)
+
+    def fail(self, message: str) -> None:
+        self.outcome.failures.append(message)
+        self.events.emit("failure", message=message)
+
+    # ------------------------------------------------------------- the steps
+
+    def ingest(
+        self,
+        landing: Path,
+        on_file: Callable[[FileResult], None] | None = None,
+        reload: date | None = None,
+        only: set[date] | None = None,
+    ) -> IngestResult:
+        """Load every pending batch (and replace ``reload``); a file whose load
+        lost the database makes the step retry (loaded files are skipped)."""
+        label = f"{landing} --reload {reload}" if reload else str(landing)
+
+        def work(step: audit.Step) -> IngestResult:
+            result = ingest_landing(
+                self.session.pg(), landing, on_file=on_file, reload=reload, only=only
+            )
+            lost = [f for f in result.files if f.transient]
+            if lost:
+                raise TransientError(lost[0].error or "lost the connection while loading")
             step.rows_affected = result.rows_loaded
             step.details = {
                 "files_loaded": result.count("loaded"),
@@ -60,105 +179,184 @@ def ingest(
                 step.details["reload"] = reload.isoformat()
             if result.failed:
                 step.status = "failed"
-    return result
+                step.error = "; ".join(f.error or "" for f in result.failed)[:2000]
+            return result
 
+        result = self.step("ingest", work, target=label)
+        self.outcome.ingest = result
+        if result.failed:
+            self.fail(f"{len(result.failed)} landing files failed to load")
+        return result
 
-def needs_full_refresh(pg: psycopg.Connection) -> bool:
-    """True when a batch was reloaded after the last successful dbt build.
+    def freshness(self) -> list[MeasuredCheck]:
+        def work(step: audit.Step) -> list[MeasuredCheck]:
+            checks = check_freshness(
+                self.settings, self.conn_info, self.session.pg(), self.session.run_id
+            )
+            step.details = {"sources": len(checks)}
+            return checks
 
-    A reload deletes raw rows; incremental models only add and replace, so a
-    record that disappeared with the old file would keep its rows until a
-    full refresh.
-    """
-    return pg.execute(
-        "select exists (select 1 from audit.run_log i where i.step = 'ingest'"
-        " and i.status = 'success' and i.details ? 'reload'"
-        " and i.finished_at > coalesce((select max(b.finished_at) from audit.run_log b"
-        " where b.step = 'dbt build' and b.status = 'success'), '-infinity'))"
-    ).fetchone()[0]
+        try:
+            return self.step("source freshness", work)
+        except ArtifactError as exc:
+            self.fail(str(exc))
+            return []
 
+    def build(self, dbt_args: list[str], echo: bool = True) -> DbtResult:
+        """``dbt build`` up to the load ceiling of this moment; a build that
+        failed because the database went away is run again."""
+        args = ["build", *dbt_args]
 
-def _dbt_build(
-    settings: Settings, conn: db.Connection, pg: psycopg.Connection, run_id: str, args: list[str]
-) -> DbtResult:
-    """``dbt build`` logged as one step; a full refresh when a batch was
-    reloaded since the last successful build. Does not raise on failure."""
-    args = ["build", *args]
-    if "--full-refresh" not in args and needs_full_refresh(pg):
-        args.append("--full-refresh")
-    with audit.log_step(pg, run_id, "dbt build", " ".join(args)) as step:
-        result = run_dbt(args, settings, conn)
-        step.details = {"returncode": result.returncode, "deprecations": result.deprecations}
+        def work(step: audit.Step) -> DbtResult:
+            dbt_args, dbt_vars = split_vars(args)
+            ceiling = dbt_vars.setdefault("load_ceiling", lock.load_ceiling(self.session.pg()))
+            step.details = {"load_ceiling": ceiling}
+            self.outcome.load_ceiling = int(ceiling)
+            result = run_dbt(
+                dbt_args,
+                self.settings,
+                self.conn_info,
+                echo=echo,
+                label=f"{self.session.run_id}-build",
+                dbt_vars=dbt_vars,
+            )
+            step.details.update(
+                returncode=result.returncode,
+                deprecations=result.deprecations,
+                target_dir=str(result.target_dir),
+            )
+            if result.transient:
+                raise TransientError(_dbt_transient_line(result))
+            if result.returncode != 0:
+                step.status = "failed"
+                step.error = _build_error(result)
+            return result
+
+        result = self.step("dbt build", work, target=" ".join(args))
+        self.outcome.build = result
         if result.returncode != 0:
-            step.status = "failed"
-    return result
+            self.fail(_build_error(result))
+        return result
+
+    def assess(
+        self,
+        build: DbtResult,
+        freshness: list[MeasuredCheck],
+        new_batches: list[date],
+        landing: Path | None,
+    ) -> Assessment | None:
+        def work(step: audit.Step) -> Assessment | None:
+            try:
+                assessment = assess_build(
+                    self.session.pg(), self.settings, self.session.run_id, build, freshness,
+                    new_batches, landing, self.outcome.load_ceiling,
+                )  # fmt: skip
+            except ArtifactError as exc:
+                step.status = "failed"
+                step.error = str(exc)
+                return None
+            step.rows_affected = len(assessment.checks)
+            step.details = {
+                "checks": len(assessment.checks),
+                "warned": len(assessment.with_status("warn")),
+                "failed": len(assessment.with_status("fail", "error")),
+                "anomalies": len(assessment.anomalies),
+                "profiled_loads": assessment.profiled_loads,
+            }
+            return assessment
+
+        assessment = self.step("data quality", work)
+        self.outcome.assessment = assessment
+        if assessment is None:
+            self.fail("data quality: dbt left no results to assess")
+        else:
+            for failure in _quality_failures(assessment):
+                self.fail(failure)
+            self.outcome.warnings = monitor.warnings(assessment.anomalies)
+            for warning in self.outcome.warnings:
+                self.events.emit("anomaly", message=warning)
+        return assessment
+
+    def write_report(self, report_dir: Path | None) -> None:
+        def work(step: audit.Step) -> Path:
+            html, _ = write_report(
+                report_data(self.session.pg(), self.conn_info.url()),
+                report_dir or self.settings.home / "reports",
+            )
+            step.details = {"path": str(html)}
+            return html
+
+        try:
+            self.outcome.report = self.step("report", work)
+        except OSError as exc:
+            self.fail(f"the report could not be written: {exc}")
+
+    def alert(self, webhook: str | None) -> None:
+        reasons = [alerts.Reason("run_failed", text) for text in self.outcome.failures]
+        if self.outcome.assessment is not None:
+            reasons += [
+                alerts.Reason(
+                    "below_threshold",
+                    f"{s.name} score {s.score:.1%} is below its threshold {s.threshold:.0%}",
+                )
+                for s in self.outcome.assessment.below_threshold
+            ]
+        reasons += [alerts.Reason("anomaly", text) for text in self.outcome.warnings]
+
+        def work(step: audit.Step) -> alerts.AlertOutcome | None:
+            report = str(self.outcome.report) if self.outcome.report else None
+            outcome = alerts.alert(
+                self.session.pg(), self.session.run_id, self.conn_info.url(), reasons, report,
+                webhook,
+            )  # fmt: skip
+            for note in outcome.retries if outcome else []:
+                self.events.emit("alert_retry", message=note)
+            step.details = {
+                "reasons": len(reasons),
+                "status": outcome.status if outcome else "none",
+            }
+            return outcome
+
+        self.outcome.alert = self.step("alert", work, retry=False)
 
 
-def _build_error(settings: Settings, result: DbtResult) -> str:
+def split_vars(args: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """dbt arguments without their --vars, and those vars (YAML or JSON), so
+    the wrapper's own vars can join them (a var the user gives wins)."""
+    rest: list[str] = []
+    found: dict[str, Any] = {}
+    items = iter(args)
+    for arg in items:
+        if arg == "--vars" or arg.startswith("--vars="):
+            text = arg.split("=", 1)[1] if "=" in arg else next(items, "{}")
+            parsed = yaml.safe_load(text) or {}
+            if not isinstance(parsed, dict):
+                raise DbtError(f"--vars {text!r}: not a mapping of names to values")
+            found.update(parsed)
+        else:
+            rest.append(arg)
+    return rest, found
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _build_error(result: DbtResult) -> str:
     return (
         f"dbt build failed (exit {result.returncode}): see the output above and "
-        f"{settings.project_dir / 'logs' / 'dbt.log'}"
+        f"{result.log_dir / 'dbt.log'}"
     )
 
 
-def _assess(
-    pg: psycopg.Connection,
-    settings: Settings,
-    run_id: str,
-    result: DbtResult,
-    freshness: list[MeasuredCheck],
-    new_batches: list[date],
-    landing: Path | None,
-) -> Assessment | None:
-    """The data-quality step; None when dbt left no artifacts to read."""
-    with audit.log_step(pg, run_id, "data quality") as step:
-        try:
-            assessment = assess_build(pg, settings, run_id, result, freshness, new_batches, landing)
-        except ArtifactError as exc:
-            step.status = "failed"
-            step.details = {"error": str(exc)}
-            return None
-        step.rows_affected = len(assessment.checks)
-        step.details = {
-            "checks": len(assessment.checks),
-            "warned": len(assessment.with_status("warn")),
-            "failed": len(assessment.with_status("fail", "error")),
-            "anomalies": len(assessment.anomalies),
-            "profiled_loads": assessment.profiled_loads,
-        }
-    return assessment
+def _dbt_transient_line(result: DbtResult) -> str:
+    from warehouse.dbt_runner import TRANSIENT
 
-
-def build(
-    settings: Settings, conn: db.Connection, run_id: str, dbt_args: list[str] | None = None
-) -> DbtResult:
-    """``dbt build`` against the resolved database and the quality of what it
-    built, recorded; raises DbtError when the build failed."""
-    db.ensure_database(settings, conn)
-    with db.connect(conn, autocommit=True) as pg:
-        audit.ensure_schema(pg)
-        result = _dbt_build(settings, conn, pg, run_id, list(dbt_args or []))
-        if result.returncode == 0 or (result.target_dir / "run_results.json").exists():
-            _assess(pg, settings, run_id, result, [], [], None)
-    if result.returncode != 0:
-        raise DbtError(_build_error(settings, result))
-    return result
-
-
-@dataclass
-class RunOutcome:
-    run_id: str
-    ingest: IngestResult | None = None
-    build: DbtResult | None = None
-    assessment: Assessment | None = None
-    report: Path | None = None
-    alert: alerts.AlertOutcome | None = None
-    failures: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
+    for line in result.output.splitlines():
+        if TRANSIENT.search(line):
+            return f"dbt lost the database: {line.strip()}"
+    return "dbt lost the database"
 
 
 def _quality_failures(assessment: Assessment) -> list[str]:
@@ -184,85 +382,168 @@ def _quality_failures(assessment: Assessment) -> list[str]:
     return failures
 
 
-def run(
-    settings: Settings,
-    conn: db.Connection,
-    landing: Path,
-    run_id: str,
-    on_file: Callable[[FileResult], None] | None = None,
-    webhook: str | None = None,
-    report_dir: Path | None = None,
-) -> RunOutcome:
-    """The whole pipeline over every pending batch; never raises for a failed
-    step, the outcome lists what failed."""
-    ingested = ingest(settings, conn, landing, run_id, on_file=on_file)
-    return run_after_ingest(settings, conn, landing, run_id, ingested, webhook, report_dir)
+# ------------------------------------------------------------------ commands
 
 
-def run_after_ingest(
-    settings: Settings,
-    conn: db.Connection,
-    landing: Path,
-    run_id: str,
-    ingested: IngestResult,
-    webhook: str | None = None,
-    report_dir: Path | None = None,
-) -> RunOutcome:
-    """Every step of the pipeline after the ingestion (see run)."""
-    outcome = RunOutcome(run_id, ingest=ingested)
-    if outcome.ingest.failed:
-        outcome.failures.append(f"{len(outcome.ingest.failed)} landing files failed to load")
-    new_batches = sorted({f.file.batch_date for f in outcome.ingest.files if f.status == "loaded"})
-    with db.connect(conn, autocommit=True) as pg:
-        freshness: list[MeasuredCheck] = []
-        with audit.log_step(pg, run_id, "source freshness") as step:
-            try:
-                freshness = check_freshness(settings, conn, pg, run_id)
-            except ArtifactError as exc:
-                step.status = "failed"
-                outcome.failures.append(str(exc))
-            step.details = {"sources": len(freshness)}
-        outcome.build = _dbt_build(settings, conn, pg, run_id, [])
-        if outcome.build.returncode != 0:
-            outcome.failures.append(_build_error(settings, outcome.build))
-        outcome.assessment = _assess(
-            pg, settings, run_id, outcome.build, freshness, new_batches, landing
-        )
-        if outcome.assessment is None:
-            outcome.failures.append("data quality: dbt left no results to assess")
-        else:
-            outcome.failures += _quality_failures(outcome.assessment)
-            outcome.warnings = monitor.warnings(outcome.assessment.anomalies)
-        with audit.log_step(pg, run_id, "report") as step:
-            try:
-                html, _ = write_report(
-                    report_data(pg, conn.url()), report_dir or settings.home / "reports"
-                )
-            except OSError as exc:
-                step.status = "failed"
-                outcome.failures.append(f"the report could not be written: {exc}")
-            else:
-                outcome.report = html
-                step.details = {"path": str(html)}
-        reasons = [alerts.Reason("run_failed", text) for text in outcome.failures]
-        if outcome.assessment is not None:
-            reasons += [
-                alerts.Reason(
-                    "below_threshold",
-                    f"{s.name} score {s.score:.1%} is below its threshold {s.threshold:.0%}",
-                )
-                for s in outcome.assessment.below_threshold
-            ]
-        reasons += [alerts.Reason("anomaly", text) for text in outcome.warnings]
-        with audit.log_step(pg, run_id, "alert") as step:
-            report = str(outcome.report) if outcome.report else None
-            outcome.alert = alerts.alert(pg, run_id, conn.url(), reasons, report, webhook)
-            step.details = {
-                "reasons": len(reasons),
-                "status": outcome.alert.status if outcome.alert else "none",
-            }
+@dataclass(frozen=True)
+class Context:
+    """What every writing command is given."""
+
+    settings: Settings
+    conn_info: db.Connection
+    wait_seconds: float = 0
+    listener: Listener | None = None
+    echo_dbt: bool = True
+
+
+def _job(ctx: Context, command: str, arguments: str, run_id: str) -> tuple[Session, EventLog]:
+    events = EventLog(ctx.settings.home / "logs", run_id, ctx.listener)
+    session = Session(
+        ctx.settings, ctx.conn_info, command, arguments, run_id, ctx.wait_seconds, events.emit
+    )
+    return session, events
+
+
+def _finish(job: Job) -> RunOutcome:
+    outcome = job.outcome
+    status = "success" if outcome.ok else "failed"
+    job.session.finish(status, "; ".join(outcome.failures)[:2000] or None)
+    job.events.emit("run_finished", status=status, failures=outcome.failures)
     return outcome
 
 
-def alert_webhook() -> str | None:
-    return os.environ.get(alerts.WEBHOOK_VARIABLE) or None
+def _run_job(ctx: Context, command: str, arguments: str, body: Callable[[Job], None]) -> RunOutcome:
+    run_id = new_run_id()
+    session, events = _job(ctx, command, arguments, run_id)
+    outcome = RunOutcome(run_id, command, log_file=events.path)
+    with session:
+        outcome.abandoned = session.abandoned
+        if session.previous and session.previous.status in ("failed", "abandoned"):
+            outcome.resumed_from = session.previous.run_id
+        events.emit("run_started", command=command, arguments=arguments,
+                    database=ctx.conn_info.url(), abandoned=session.abandoned)  # fmt: skip
+        job = Job(session, events, outcome)
+        body(job)
+        return _finish(job)
+
+
+def _after_build(job: Job, build: DbtResult | None, freshness: list[MeasuredCheck],
+                 new_batches: list[date], landing: Path | None, report_dir: Path | None,
+                 webhook: str | None) -> None:  # fmt: skip
+    if build is not None and (build.target_dir / "run_results.json").exists():
+        job.assess(build, freshness, new_batches, landing)
+    else:
+        job.skip("data quality", "no build results to assess")
+    job.write_report(report_dir)
+    job.alert(webhook)
+
+
+def run(
+    ctx: Context,
+    landing: Path,
+    full_refresh: bool = False,
+    report_dir: Path | None = None,
+    webhook: str | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> RunOutcome:
+    """The daily job (see the module's docstring)."""
+    arguments = f"--landing {landing}" + (" --full-refresh" if full_refresh else "")
+
+    def body(job: Job) -> None:
+        ingested = job.ingest(landing, on_file=on_file)
+        pg = job.session.pg()
+        built, newest = runs.built_up_to(pg), runs.newest_load(pg)
+        previous = job.session.previous
+        failed_after_build = (
+            previous is not None
+            and previous.status in ("failed", "abandoned")
+            and previous.failed_step in AFTER_BUILD
+        )
+        new_batches = sorted({f.file.batch_date for f in ingested.files if f.status == "loaded"})
+        if not full_refresh and built is not None and newest <= built and not ingested.failed:
+            if failed_after_build:
+                build = _last_build(job)
+                _after_build(job, build, [], new_batches, landing, report_dir, webhook)
+                return
+            job.outcome.nothing_to_do = (
+                f"nothing new: every batch in {landing} is loaded and built (loads up to {built})"
+            )
+            for name in ("source freshness", "dbt build", *AFTER_BUILD):
+                job.skip(name, "nothing new")
+            return
+        freshness = job.freshness()
+        build = job.build(["--full-refresh"] if full_refresh else [], echo=ctx.echo_dbt)
+        _after_build(job, build, freshness, new_batches, landing, report_dir, webhook)
+
+    return _run_job(ctx, "run", arguments, body)
+
+
+def _last_build(job: Job) -> DbtResult | None:
+    """The artifacts of the last successful build, to assess again."""
+    row = (
+        job.session.pg()
+        .execute(
+            "select details->>'target_dir' from audit.run_log where step = 'dbt build'"
+            " and status = 'success' and details ? 'target_dir' order by finished_at desc limit 1"
+        )
+        .fetchone()
+    )
+    if not row or not row[0]:
+        return None
+    return DbtResult(0, "", Path(row[0]), Path(row[0]).parent / "logs")
+
+
+def ingest(
+    ctx: Context,
+    landing: Path,
+    reload: date | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> RunOutcome:
+    """Load every pending batch (and replace batch ``reload``)."""
+    arguments = f"--landing {landing}" + (f" --reload {reload}" if reload else "")
+    return _run_job(ctx, "ingest", arguments, lambda job: job.ingest(landing, on_file, reload))
+
+
+def build(ctx: Context, dbt_args: list[str]) -> RunOutcome:
+    """``dbt build`` (extra arguments go to dbt) and the quality of what it built."""
+
+    def body(job: Job) -> None:
+        result = job.build(dbt_args, echo=ctx.echo_dbt)
+        if (result.target_dir / "run_results.json").exists():
+            job.assess(result, [], [], None)
+
+    return _run_job(ctx, "build", " ".join(dbt_args), body)
+
+
+def backfill(
+    ctx: Context,
+    landing: Path,
+    start: date,
+    end: date,
+    report_dir: Path | None = None,
+    webhook: str | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> RunOutcome:
+    """Reprocess the batches from ``start`` to ``end`` (a source sent them
+    again): each is loaded anew, replacing what was loaded from it, and the
+    build that follows is incremental, so only the facts and gold rows those
+    batches touch change."""
+    if end < start:
+        raise IngestError(f"--from {start} is after --to {end}")
+    batches = [b for b in discover(landing) if start <= b.batch_date <= end]
+    if not batches:
+        raise IngestError(f"{landing} holds no batch from {start} to {end}")
+
+    def body(job: Job) -> None:
+        for batch in batches:
+            job.ingest(landing, on_file=on_file, reload=batch.batch_date, only={batch.batch_date})
+        if job.outcome.failures:
+            for name in ("source freshness", "dbt build", *AFTER_BUILD):
+                job.skip(name, "a batch failed to load")
+            return
+        freshness = job.freshness()
+        build = job.build([], echo=ctx.echo_dbt)
+        dates = [b.batch_date for b in batches]
+        _after_build(job, build, freshness, dates, landing, report_dir, webhook)
+
+    return _run_job(ctx, "backfill", f"--landing {landing} --from {start} --to {end}", body)

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from warehouse.errors import WarehouseError
+
 GENERATOR_VERSION = "1.0.0"
 
 #: Longest run of daily batches the generator plans for. Random access into the
@@ -34,7 +36,7 @@ DEFAULT_DIRT_RATES: dict[str, float] = {
 DEFECT_KINDS: tuple[str, ...] = tuple(DEFAULT_DIRT_RATES)
 
 
-class GeneratorError(Exception):
+class GeneratorError(WarehouseError):
     """A problem the user can fix; the CLI prints it as one line."""
 
 

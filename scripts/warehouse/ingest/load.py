@@ -18,9 +18,10 @@ from psycopg import sql
 
 from warehouse import csvlines
 from warehouse.contract import Entity
-from warehouse.ingest.raw_tables import RAW_SCHEMA, sequence_regclass
+from warehouse.ingest.raw_tables import RAW_SCHEMA, REPLACED_LOADS, sequence_regclass
 from warehouse.ingest.results import FileResult, IngestError
 from warehouse.landing import LandingFile
+from warehouse.lock import LOAD_CLASS
 
 READ_CHUNK = 1 << 20
 #: Quarantined lines held in memory before they are written out.
@@ -158,8 +159,12 @@ def load_file(conn: psycopg.Connection, file: LandingFile, replace: bool = False
             )
         replaced = tuple(load_id for load_id, _ in previous)
         if replaced:
-            _delete_loads(conn, entity, replaced)
+            _mark_replaced(conn, replaced)
         load_id, loaded_at = _open_manifest_row(conn, file, started)
+        # held until the load commits: builds read no load above an open one
+        conn.execute("select pg_advisory_xact_lock(%s::int, %s::int)", (LOAD_CLASS, load_id))
+        if replaced:
+            _retire_loads(conn, entity, replaced, load_id)
         target = _prepare_target(conn, file, header, extra, load_id, loaded_at)
         loaded = _copy(conn, file, target, load_id)
         if target.staged:
@@ -189,18 +194,26 @@ def _stat(path: Path) -> tuple[int, int]:
     return info.st_size, info.st_mtime_ns
 
 
-def _delete_loads(conn: psycopg.Connection, entity: Entity, load_ids: tuple[int, ...]) -> None:
-    """Take earlier loads of a file out: their raw rows go, their manifest rows
-    (and the quarantined lines linked to them) stay, marked replaced."""
-    conn.execute(
-        sql.SQL("delete from {} where _load_id = any(%s)").format(
-            sql.Identifier(RAW_SCHEMA, entity.name)
-        ),
-        (list(load_ids),),
-    )
+def _mark_replaced(conn: psycopg.Connection, load_ids: tuple[int, ...]) -> None:
+    """Earlier loads of a file are no longer the file's load: their manifest rows
+    (and the lines quarantined from them) stay, marked replaced."""
     conn.execute(
         "update audit.load_manifest set status = 'replaced' where load_id = any(%s)",
         (list(load_ids),),
+    )
+
+
+def _retire_loads(
+    conn: psycopg.Connection, entity: Entity, load_ids: tuple[int, ...], replaced_by: int
+) -> None:
+    """Raw keeps the replaced loads' rows (raw is append-only history);
+    raw.replaced_loads says they are no longer current, and staging reads it."""
+    conn.execute(
+        sql.SQL(
+            "insert into {} (load_id, entity, replaced_by, replaced_at)"
+            " select unnest(%s::bigint[]), %s, %s, now()"
+        ).format(sql.Identifier(RAW_SCHEMA, REPLACED_LOADS)),
+        (list(load_ids), entity.name, replaced_by),
     )
 
 

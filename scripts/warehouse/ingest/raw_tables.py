@@ -10,6 +10,12 @@ from warehouse.contract import RAW_METADATA_COLUMNS, Entity
 from warehouse.ingest.results import IngestError
 
 RAW_SCHEMA = "raw"
+#: Loads a reload replaced: their rows stay in raw, staging leaves them out.
+REPLACED_LOADS = "replaced_loads"
+REPLACED_LOADS_DDL = sql.SQL(
+    "create table if not exists {} (load_id bigint not null, entity text not null,"
+    " replaced_by bigint not null, replaced_at timestamptz not null)"
+).format(sql.Identifier(RAW_SCHEMA, REPLACED_LOADS))
 #: First PostgreSQL with virtual generated columns; older ones store the row hash.
 VIRTUAL_COLUMNS_VERSION = 180000
 
@@ -101,6 +107,7 @@ def ensure_raw_tables(conn: psycopg.Connection, entities: list[Entity]) -> None:
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('warehouse.raw.ddl'))")
         conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(RAW_SCHEMA)))
+        conn.execute(REPLACED_LOADS_DDL)
         for name in _other_layouts(conn, entities):
             _replace_placeholder(conn, name)
         for entity in entities:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from warehouse.errors import WarehouseError
 from warehouse.landing import LandingFile
 
 
-class IngestError(Exception):
+class IngestError(WarehouseError):
     """A file cannot be loaded; the message names the file and the reason."""
 
 
@@ -28,6 +29,7 @@ class FileResult:
     replaced_load_ids: tuple[int, ...] = ()
     started_at: datetime | None = None
     attempted: bool = True  # False for a file that waited for an earlier failure
+    transient: bool = False  # failed because the database went away: worth retrying
 
     @property
     def reloaded(self) -> bool:

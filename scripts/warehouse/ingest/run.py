@@ -14,12 +14,13 @@ from typing import Any
 
 import psycopg
 
-from warehouse import audit
+from warehouse import audit, db
 from warehouse.contract import LOAD_ORDER, Entity
 from warehouse.ingest.load import file_digest, load_file, previous_loads
 from warehouse.ingest.raw_tables import ensure_raw_tables
 from warehouse.ingest.results import FileResult, IngestError, IngestResult
 from warehouse.landing import Batch, LandingFile, discover
+from warehouse.transient import TransientError, is_transient
 
 #: Parallel loads: one per core, two at most (the machine this targets has two).
 DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
@@ -36,12 +37,14 @@ def ingest_landing(
     until: date | None = None,
     reload: date | None = None,
     workers: int | None = None,
+    only: set[date] | None = None,
 ) -> IngestResult:
     """Load every batch not loaded yet, in batch-date order.
 
     ``reload``: a batch date whose files replace what was loaded from them.
     ``workers``: parallel loads (default: ``DEFAULT_WORKERS``), each on a
     connection of its own opened like ``conn``, which only keeps the books.
+    ``only``: load only these batches (a backfill), the others wait.
 
     A file that fails (missing key column, changed content, lost connection)
     is recorded as failed with its error; the other files still load, except
@@ -51,6 +54,8 @@ def ingest_landing(
     batches = discover(landing_dir)
     if until is not None:
         batches = [b for b in batches if b.batch_date <= until]
+    if only is not None:
+        batches = [b for b in batches if b.batch_date in only]
     audit.ensure_schema(conn)
     files = pending_files(batches)
     if reload is not None:
@@ -172,7 +177,7 @@ class _Run:
                     self.scheduler.stop()
                     continue
                 index, outcome = event
-                if outcome.status == "failed" and outcome.attempted:
+                if outcome.status == "failed" and outcome.attempted and not outcome.transient:
                     _record_failure(self.conn, outcome)
                 results[index] = outcome
                 if self.on_file:
@@ -206,16 +211,10 @@ class _Run:
                     worker_conn.cancel_safe(timeout=5)
 
     def _connect(self) -> psycopg.Connection:
-        info = self.conn.info
         try:
-            worker_conn = psycopg.connect(
-                info.dsn,
-                password=info.password or None,
-                autocommit=True,
-                application_name="warehouse ingest",
-            )
-        except psycopg.OperationalError as exc:
-            raise IngestError(f"cannot open a loading connection: {exc}") from None
+            worker_conn = db.connect_like(self.conn, "warehouse ingest")
+        except db.DatabaseError as exc:
+            raise TransientError(f"cannot open a loading connection: {exc}") from None
         with self._lock:
             self.worker_conns.append(worker_conn)
         return worker_conn
@@ -253,14 +252,17 @@ class _Run:
         except IngestError as exc:
             error = str(exc)
         except psycopg.OperationalError as exc:
-            if worker_conn.broken or worker_conn.closed:
+            if worker_conn.broken or worker_conn.closed or is_transient(exc):
                 error = (
                     f"{file.path}: lost the connection to the database while loading "
                     f"({_first_line(exc)}); nothing of this file was loaded"
                 )
-            else:
-                error = f"{file.path}: {_first_line(exc)}; nothing of this file was loaded"
+                return FileResult(file, "failed", error=error, started_at=started, transient=True)
+            error = f"{file.path}: {_first_line(exc)}; nothing of this file was loaded"
         except psycopg.Error as exc:
+            if is_transient(exc):
+                error = f"{file.path}: {_first_line(exc)}; nothing of this file was loaded"
+                return FileResult(file, "failed", error=error, started_at=started, transient=True)
             error = f"{file.path}: the database refused the load: {_first_line(exc)}"
         except OSError as exc:
             error = f"{file.path}: cannot read the file ({exc.strerror or exc})"

@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from warehouse.errors import WarehouseError
+
 #: The quality dimensions a data test may carry in meta.dimension.
 DIMENSIONS: tuple[str, ...] = (
     "completeness",
@@ -23,7 +25,7 @@ DIMENSIONS: tuple[str, ...] = (
 )
 
 
-class ArtifactError(Exception):
+class ArtifactError(WarehouseError):
     """dbt's artifacts are missing or unreadable; the message names the file."""
 
 

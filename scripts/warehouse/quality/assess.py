@@ -66,7 +66,9 @@ def check_freshness(
     """`dbt source freshness`, recorded; its results as timeliness checks. A
     source past its error threshold makes dbt exit 1: that is a result here,
     not a failure of the step (the checks carry it)."""
-    result = run_dbt(["source", "freshness"], settings, conn, echo=False)
+    result = run_dbt(
+        ["source", "freshness"], settings, conn, echo=False, label=f"{run_id}-freshness"
+    )
     path = result.target_dir / "sources.json"
     try:
         sources = json.loads(path.read_text())
@@ -110,10 +112,13 @@ def assess_build(
     freshness: Iterable[MeasuredCheck] = (),
     new_batches: Iterable[date] = (),
     landing: Path | None = None,
+    load_ceiling: int | None = None,
 ) -> Assessment:
     """Everything after a build, recorded under ``run_id``. ``new_batches``:
     the batches this run loaded (judged for anomalies); ``landing``: where to
-    look for the sources' defect manifests (ground truth)."""
+    look for the sources' defect manifests (ground truth); ``load_ceiling``:
+    the newest load the build read (reconciliation and ground truth look at
+    the same loads)."""
     store.ensure_tables(pg)
     quality = load_quality_settings(settings.project_dir)
     assessment = Assessment(run_id)
@@ -131,14 +136,15 @@ def assess_build(
     if pg.execute("select to_regclass('audit.load_manifest') is not null").fetchone()[0]:
         assessment.anomalies = monitor.find_anomalies(monitor.metric_points(pg), new_batches)
         monitor.record(pg, run_id, assessment.anomalies)
-        assessment.reconciliation = reconcile.reconcile(pg)
+        assessment.reconciliation = reconcile.reconcile(pg, load_ceiling)
         reconcile.record(pg, run_id, assessment.reconciliation)
     if landing is not None and landing.is_dir():
         loaded = {
             (batch, entity)
             for batch, entity in pg.execute(
                 "select distinct batch_date, entity from audit.load_manifest"
-                " where status = 'loaded'"
+                " where status = 'loaded' and load_id <= %s",
+                (load_ceiling if load_ceiling is not None else 2**62,),
             ).fetchall()
         }
         truth = ground_truth.read_manifests(landing).restricted_to(loaded)

@@ -3,8 +3,9 @@
     data lines of the file (load manifest) = raw rows + quarantined lines
     raw rows = staged rows + duplicates + rejected rows (int_row_exceptions)
 
-Raw rows are counted in the raw table itself, not taken from the manifest, so
-a row lost or added after the load shows."""
+Raw rows are counted in the raw table itself (the rows of current loads: raw
+keeps the rows of loads a reload replaced), not taken from the manifest, so a
+row lost or added after the load shows."""
 
 from __future__ import annotations
 
@@ -56,15 +57,19 @@ def _exists(conn: psycopg.Connection, relation: str) -> bool:
     return conn.execute("select to_regclass(%s) is not null", (relation,)).fetchone()[0]
 
 
-def reconcile(conn: psycopg.Connection) -> list[Reconciliation]:
-    """Every entity and batch that has loaded files, in entity and batch order."""
+def reconcile(conn: psycopg.Connection, load_ceiling: int | None = None) -> list[Reconciliation]:
+    """Every entity and batch that has loaded files (up to ``load_ceiling``, the
+    newest load the build read), in entity and batch order."""
+    ceiling = load_ceiling if load_ceiling is not None else 2**62
     if not _exists(conn, "intermediate.int_row_exceptions"):
         return []
     found = []
     for entity in ENTITIES:
         raw = f"raw.{entity.name}"
         staged = f"staging.stg_{entity.source}__{entity.name}"
-        if not (_exists(conn, raw) and _exists(conn, staged)):
+        if not (
+            _exists(conn, raw) and _exists(conn, staged) and _exists(conn, "raw.replaced_loads")
+        ):
             continue
         statement = sql.SQL(
             """
@@ -72,12 +77,15 @@ def reconcile(conn: psycopg.Connection) -> list[Reconciliation]:
                 select batch_date, sum(data_lines) as data_lines,
                     sum(rows_quarantined) as quarantined_lines
                 from audit.load_manifest
-                where status = 'loaded' and entity = %(entity)s
+                where status = 'loaded' and entity = %(entity)s and load_id <= %(ceiling)s
                 group by batch_date
             ),
             raw_rows as (
                 select _batch_date as batch_date, count(*) as raw_rows
-                from {raw} group by _batch_date
+                from {raw}
+                where _load_id <= %(ceiling)s
+                    and _load_id not in (select load_id from raw.replaced_loads)
+                group by _batch_date
             ),
             staged_rows as (
                 select _batch_date as batch_date, count(*) as staged_rows
@@ -102,7 +110,8 @@ def reconcile(conn: psycopg.Connection) -> list[Reconciliation]:
             order by manifest.batch_date
             """
         ).format(raw=sql.SQL(raw), staged=sql.SQL(staged))
-        for row in conn.execute(statement, {"entity": entity.name}).fetchall():
+        params = {"entity": entity.name, "ceiling": ceiling}
+        for row in conn.execute(statement, params).fetchall():
             batch, lines, raw_rows, quarantined, staged_rows, duplicates, rejected = row
             counts = (lines, raw_rows, quarantined, staged_rows, duplicates, rejected)
             found.append(Reconciliation(entity.name, batch, *(int(c) for c in counts)))

@@ -16,6 +16,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from warehouse import db
+from warehouse.errors import WarehouseError
 from warehouse.quality import ground_truth as gt
 from warehouse.quality.artifacts import DIMENSIONS
 
@@ -288,7 +289,7 @@ def write_report(data: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     return html_path, json_path
 
 
-class ReportError(Exception):
+class ReportError(WarehouseError):
     """There is nothing to report on; the message says what to run first."""
 
 

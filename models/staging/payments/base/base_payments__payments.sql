@@ -6,6 +6,7 @@ with
 
 source as (
     select * from {{ source('payments', 'payments') }}
+    where {{ is_current_load() }}
 ),
 
 enum_spellings as (

@@ -6,6 +6,7 @@ with
 
 source as (
     select * from {{ source('shop', 'order_lines') }}
+    where {{ is_current_load() }}
 ),
 
 cleaned as (

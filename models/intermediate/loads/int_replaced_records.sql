@@ -1,0 +1,57 @@
+{{ config(materialized="table") }}
+
+{#-
+    Every raw row of a load that a reload replaced (raw keeps them; staging
+    leaves them out), with the keys it names, cleaned like staging cleans
+    them, and the load that replaced it. Incremental facts read it to rebuild
+    the records a reload touched, also those the corrected file no longer
+    carries (macro replaced_touches).
+-#}
+{%- set entities = [
+    ('crm', 'customers', 'customer_id', {'customer_id': 'customer_id'}),
+    ('catalog', 'products', 'product_id', {'product_id': 'product_id'}),
+    ('shop', 'orders', 'order_id', {'order_id': 'order_id', 'customer_id': 'customer_id'}),
+    ('shop', 'order_lines', 'order_line_id', {'order_id': 'order_id', 'product_id': 'product_id'}),
+    ('payments', 'payments', 'payment_id', {'order_id': 'order_id'}),
+    ('marketing', 'campaigns', 'campaign_id', {'campaign_id': 'campaign_id'}),
+    ('marketing', 'campaign_responses', 'response_id',
+        {'campaign_id': 'campaign_id', 'customer_id': 'customer_id'}),
+] -%}
+{%- set references = ['order_id', 'customer_id', 'product_id', 'campaign_id'] -%}
+{%- set ceiling = var('load_ceiling', none) -%}
+
+with
+
+replaced_loads as (
+    select * from {{ source('ingestion', 'replaced_loads') }}
+    {%- if ceiling is not none %}
+    where replaced_by <= {{ ceiling | int }}
+    {%- endif %}
+),
+
+replaced_rows as (
+    {%- for source_name, entity, key, named in entities %}
+    select
+        '{{ entity }}'                                          as entity,
+        {{ clean_text('raw_rows.' ~ key) }}                     as record_id,
+        {%- for reference in references %}
+        {{ clean_text('raw_rows.' ~ named[reference]) if reference in named else 'cast(null as ' ~ dbt.type_string() ~ ')' }}
+                                                                as {{ reference }},
+        {%- endfor %}
+        raw_rows._load_id                                       as replaced_load_id,
+        raw_rows._source_line                                   as source_line,
+        replaced_loads.replaced_by                              as replaced_by_load_id
+    from {{ source(source_name, entity) }} as raw_rows
+    inner join replaced_loads
+        on raw_rows._load_id = replaced_loads.load_id
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+final as (
+    select * from replaced_rows
+)
+
+select * from final
