@@ -1,7 +1,8 @@
 {#-
-    Called from on-run-end: lets the analyst role into the marts and gold schemas
-    (USAGE), the only schemas it reaches; SELECT on each relation comes from the
-    `grants` config. Skipped with a log line when the role does not exist.
+    Called from on-run-end: lets each reader role into its schemas (USAGE), the
+    only schemas it reaches: the analyst role into marts and gold, the PII
+    reader into pii. SELECT on each relation comes from the `grants` config.
+    A role that does not exist is skipped.
 -#}
 {% macro grant_analyst_schema_usage() -%}
     {{ return(adapter.dispatch('grant_analyst_schema_usage')()) }}
@@ -12,26 +13,24 @@
 
 {% macro postgres__grant_analyst_schema_usage() -%}
     {%- if execute -%}
-        {%- set role = var('analyst_role') -%}
-        {%- set schemas = [
-            generate_schema_name('marts', none) | trim,
-            generate_schema_name('gold', none) | trim,
+        {%- set wanted = [
+            (var('analyst_role'), 'marts'),
+            (var('analyst_role'), 'gold'),
+            (var('pii_reader_role'), 'pii'),
         ] -%}
-        {%- set quoted = [] -%}
-        {%- for schema in schemas -%}
-            {%- do quoted.append(dbt.string_literal(schema)) -%}
-        {%- endfor -%}
-        {%- set state = run_query(
-            "select nspname, exists (select 1 from pg_roles where rolname = "
-            ~ dbt.string_literal(role) ~ ") as role_exists from pg_namespace"
-            ~ " where nspname in (" ~ quoted | join(', ') ~ ") order by nspname"
-        ) -%}
         {%- set statements = [] -%}
-        {%- for row in state.rows if row['role_exists'] -%}
-            {%- do statements.append(
-                'grant usage on schema ' ~ adapter.quote(row['nspname'])
-                ~ ' to ' ~ adapter.quote(role)
+        {%- for role, folder in wanted -%}
+            {%- set schema = generate_schema_name(folder, none) | trim -%}
+            {%- set state = run_query(
+                "select exists (select 1 from pg_roles where rolname = "
+                ~ dbt.string_literal(role) ~ ") and exists (select 1 from pg_namespace"
+                ~ " where nspname = " ~ dbt.string_literal(schema) ~ ") as ready"
             ) -%}
+            {%- if state.rows[0]['ready'] -%}
+                {%- do statements.append(
+                    'grant usage on schema ' ~ adapter.quote(schema) ~ ' to ' ~ adapter.quote(role)
+                ) -%}
+            {%- endif -%}
         {%- endfor -%}
         {{ statements | join(';\n') }}
     {%- endif -%}

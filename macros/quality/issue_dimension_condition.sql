@@ -7,7 +7,7 @@
     {{ return({
         'completeness': ['missing_'],
         'validity': ['unparseable_', 'invalid_', 'unrecognised_', 'negative_',
-                     'non_positive_', 'discount_exceeds_'],
+                     'non_positive_', 'discount_exceeds_', 'too_long_'],
         'accuracy': ['future_'],
     }) }}
 {%- endmacro %}

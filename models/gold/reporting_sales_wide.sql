@@ -3,8 +3,9 @@
     one row per order line with the customer as they were when the order was
     placed (the SCD2 version), the product version and price of the day, the
     calendar of the order day, the order and its payment state. Personal data is
-    not shown: the e-mail is a salted hash (to count and join on), the phone
-    keeps only its last four digits, names, street and birth date are left out.
+    not shown: the e-mail is the keyed pseudonym of dim_customer (to count and
+    join on), the phone keeps only its last four digits, names, street and birth
+    date are left out.
 
     Incremental (delete+insert on order_line_id), on fct_order_lines'
     source_load_id: that watermark already moves when the line, its order, the
@@ -92,8 +93,8 @@ final as (
         calendar.holiday_name                                   as order_holiday_name,
         -- customer, as at order time (personal data masked)
         order_lines.customer_key <> {{ unknown_member_key() }}  as is_customer_known,
-        {{ gold_pseudonymise('customers.email') }}              as customer_email_hash,
-        {{ gold_mask_phone('customers.phone') }}                as customer_phone_masked,
+        customers.email_pseudonym                               as customer_email_pseudonym,
+        customers.phone_masked                                  as customer_phone_masked,
         customers.gender                                        as customer_gender,
         customers.city                                          as customer_city,
         customers.state_code                                    as customer_state_code,

@@ -12,9 +12,7 @@ campaigns as (
 versions as (
     select
         -- keys
-        {{ dbt.hash(dbt.concat([
-            'campaign_id', "'|'", 'cast(updated_at as ' ~ dbt.type_string() ~ ')'
-        ])) }}                                                  as campaign_key,
+        {{ version_key('campaign_id') }}                        as campaign_key,
         campaign_id,
         -- descriptions
         campaign_name,

@@ -3,6 +3,13 @@
     {'columns': ['customer_id', 'valid_from'], 'unique': true},
 ]) }}
 
+{#-
+    Customers as a type 2 dimension, without personal data in clear: the e-mail
+    address is a keyed pseudonym (to count and join on), the phone shows its last
+    four digits; names, street, postal code and date of birth are in
+    pii.dim_customer_pii, under the same customer_key, for the PII reader only.
+-#}
+
 with
 
 customers as (
@@ -12,23 +19,16 @@ customers as (
 versions as (
     select
         -- keys
-        {{ dbt.hash(dbt.concat([
-            'customer_id', "'|'", 'cast(updated_at as ' ~ dbt.type_string() ~ ')'
-        ])) }}                                                  as customer_key,
+        {{ version_key('customer_id') }}                        as customer_key,
         customer_id,
-        -- person
-        first_name,
-        last_name,
-        email,
+        -- person (pseudonymised and masked)
+        {{ pseudonym('email') }}                                as email_pseudonym,
         is_email_valid,
-        phone,
-        date_of_birth,
+        {{ mask_phone('phone') }}                               as phone_masked,
         gender,
-        -- address
-        address,
+        -- address (no street, no postal code)
         city,
         state_code,
-        postal_code,
         country_code,
         -- categories
         customer_segment,
@@ -48,19 +48,14 @@ unknown_member as (
         -- keys
         {{ unknown_member_key() }}                              as customer_key,
         {{ unknown_member_key() }}                              as customer_id,
-        -- person
-        'Unknown'                                               as first_name,
-        'Unknown'                                               as last_name,
-        cast(null as {{ dbt.type_string() }})                   as email,
+        -- person (pseudonymised and masked)
+        cast(null as {{ dbt.type_string() }})                   as email_pseudonym,
         false                                                   as is_email_valid,
-        cast(null as {{ dbt.type_string() }})                   as phone,
-        cast(null as date)                                      as date_of_birth,
+        cast(null as {{ dbt.type_string() }})                   as phone_masked,
         cast(null as {{ dbt.type_string() }})                   as gender,
-        -- address
-        cast(null as {{ dbt.type_string() }})                   as address,
+        -- address (no street, no postal code)
         cast(null as {{ dbt.type_string() }})                   as city,
         cast(null as {{ dbt.type_string() }})                   as state_code,
-        cast(null as {{ dbt.type_string() }})                   as postal_code,
         cast(null as {{ dbt.type_string() }})                   as country_code,
         -- categories
         'Unknown'                                               as customer_segment,

@@ -12,9 +12,7 @@ products as (
 versions as (
     select
         -- keys
-        {{ dbt.hash(dbt.concat([
-            'product_id', "'|'", 'cast(updated_at as ' ~ dbt.type_string() ~ ')'
-        ])) }}                                                  as product_key,
+        {{ version_key('product_id') }}                         as product_key,
         product_id,
         -- descriptions
         product_name,

@@ -91,7 +91,7 @@ def server(settings: Settings) -> Iterator[db.Connection]:
     conn = db.resolve(settings)
     db.ensure_server(settings, conn)
     if conn.embedded:
-        with db.connect(conn.with_database("postgres"), autocommit=True) as admin:
+        with db.connect(admin_of(conn), autocommit=True) as admin:
             for name, value in FORCED_PARALLEL.items():
                 admin.execute(sql.SQL("alter system set {} = {}").format(
                     sql.Identifier(name), sql.Literal(value)))
@@ -101,11 +101,20 @@ def server(settings: Settings) -> Iterator[db.Connection]:
         embedded.stop(settings.pgdata)
 
 
+def admin_of(server: db.Connection) -> db.Connection:
+    """Who creates and drops the tests' databases (the embedded server's
+    superuser; the tests themselves connect as the ETL role)."""
+    return db.admin_connection(load_settings(), server)
+
+
 def create_test_database(server: db.Connection, name: str) -> db.Connection:
-    """A new, empty database on the test server that plans in parallel
-    whenever it can (FORCED_PARALLEL)."""
-    with db.connect(server.with_database("postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    """A new, empty database on the test server, owned by the role the tests
+    connect as, that plans in parallel whenever it can (FORCED_PARALLEL)."""
+    with db.connect(admin_of(server), autocommit=True) as admin:
+        create = sql.SQL("create database {}").format(sql.Identifier(name))
+        if server.embedded:
+            create = sql.SQL("{} owner {}").format(create, sql.Identifier(server.user))
+        admin.execute(create)
         for setting, value in FORCED_PARALLEL.items():
             admin.execute(sql.SQL("alter database {} set {} = {}").format(
                 sql.Identifier(name), sql.Identifier(setting), sql.Literal(value)))
@@ -120,7 +129,7 @@ def fresh_db(server: db.Connection) -> Iterator[db.Connection]:
     try:
         yield server.with_database(name)
     finally:
-        db.drop_database(server, name)
+        db.drop_database(admin_of(server), name)
 
 
 def db_env(conn: db.Connection) -> dict[str, str]:
@@ -147,7 +156,7 @@ class DatabaseFactory:
 
     def drop_all(self) -> None:
         for name in self.created:
-            db.drop_database(self.server, name)
+            db.drop_database(admin_of(self.server), name)
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,19 @@ def test_without_pghost_the_embedded_server_is_used(tmp_path: Path) -> None:
     assert (conn.host, conn.port, conn.user, conn.dbname) == (
         "127.0.0.1",
         55999,
-        "postgres",
+        "warehouse_etl",
         "warehouse",
     )
     assert settings.pgdata == tmp_path.resolve() / "pgdata"
+    # the installation's own password, generated once, never a default
+    secret = (tmp_path / "secrets" / "etl.password").read_text().strip()
+    assert conn.password == secret and len(secret) >= 40
+    assert db.resolve(settings, env={}).password == secret
+    other = db.resolve(settings_for(tmp_path / "other"), env={})
+    assert other.password != secret
+    admin = db.admin_connection(settings, conn)
+    assert (admin.user, admin.dbname) == ("postgres", "postgres")
+    assert admin.password == (tmp_path / "secrets" / "postgres.password").read_text().strip()
 
 
 def test_pghost_names_an_external_server(tmp_path: Path) -> None:

@@ -3,15 +3,12 @@ there and leave the embedded server alone; its errors are one clear line."""
 
 from __future__ import annotations
 
-import os
-import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from warehouse import db, embedded
+from warehouse import db, embedded, secrets
 
 from .conftest import FIXTURES, free_port, run_cli
 
@@ -25,16 +22,11 @@ def external(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """Another PostgreSQL, with password authentication on TCP and an ETL role."""
     pgdata = tmp_path_factory.mktemp("external") / "pgdata"
     port = free_port()
-    state = embedded.start(pgdata, port)
-    admin = db.Connection("127.0.0.1", port, "postgres", "", "postgres", embedded=False)
+    embedded.start(pgdata, port)
+    superuser = secrets.ensure_secrets(pgdata.parent / "secrets").superuser_password
+    admin = db.Connection("127.0.0.1", port, "postgres", superuser, "postgres", embedded=False)
     with db.connect(admin, autocommit=True) as pg:
         pg.execute(f"create role etl login createdb password '{PASSWORD}'")
-    (pgdata / "pg_hba.conf").write_text(
-        "host all postgres 127.0.0.1/32 trust\n"
-        "host all all 127.0.0.1/32 scram-sha-256\n"
-    )
-    os.kill(state.pid, signal.SIGHUP)  # reload pg_hba.conf
-    time.sleep(1)
     yield port
     embedded.stop(pgdata)
 

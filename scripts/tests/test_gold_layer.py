@@ -35,7 +35,7 @@ from warehouse.config import Settings
 from warehouse.contract import ENTITY_BY_NAME
 from warehouse.dbt_runner import dbt_environment, run_dbt, write_profile
 
-from .conftest import CliResult, create_test_database, db_env, run_cli
+from .conftest import CliResult, admin_of, create_test_database, db_env, run_cli
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt, pytest.mark.slow]
 
@@ -139,7 +139,7 @@ def gold(
             first = run_cli("run", "--landing", str(landing), env=db_env(conn))
             yield GoldWarehouse(conn, landing, folder, first)
     finally:
-        db.drop_database(server, name)
+        db.drop_database(admin_of(server), name)
 
 
 def table_rows(conn: db.Connection, sql: str) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ import pytest
 from psycopg import sql
 
 from warehouse import db, embedded, lock
+from warehouse.config import load_settings
 
 from .conftest import PROJECT_DIR, WAREHOUSE, DatabaseFactory, free_port, run_cli
 from .dbt_helpers import cli, dbt_env, query, scalar
@@ -263,8 +264,7 @@ def test_the_database_killed_during_the_build_is_waited_for_and_the_run_retries(
     log = next((home / "logs").glob("*.jsonl"))
     retries = [e for e in _events(log) if e["event"] == "retry"]
     assert retries and retries[0]["step"] == "dbt build"
-    conn = db.Connection("127.0.0.1", int(env["WAREHOUSE_PG_PORT"]), "postgres", "",
-                         "warehouse", embedded=True)  # fmt: skip
+    conn = db.resolve(load_settings(env), env)
     assert scalar(conn, "select max(retries) from audit.run_log where step = 'dbt build'") >= 1
     assert_same_warehouse(warehouse_state(conn), clean)
 

@@ -41,6 +41,8 @@ from .dbt_helpers import (
 pytestmark = [pytest.mark.db, pytest.mark.dbt, pytest.mark.slow]
 
 BUILT_SCHEMAS = ("marts", "gold", "intermediate")
+# Tables that are empty when no batch was re-sent (nothing here reloads one).
+EMPTY_WITHOUT_RELOADS = {("intermediate", "int_replaced_records")}
 
 
 # ------------------------------------------------------- reading the files
@@ -224,7 +226,7 @@ def test_day_by_day_at_scale_1_equals_a_full_refresh_row_for_row(day_by_day: Day
     assert len(tables) >= 18
     for schema, table in tables:
         rows = scalar(conn, f'select count(*) from "{schema}"."{table}"')
-        assert rows > 0, f"{schema}.{table} is empty"
+        assert (rows > 0) != ((schema, table) in EMPTY_WITHOUT_RELOADS), (schema, table, rows)
         only_incremental, only_full, sample = row_differences(
             conn, (f"incremental_{schema}", table), (schema, table)
         )

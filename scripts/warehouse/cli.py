@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from warehouse import console as output
-from warehouse import db, embedded, pipeline
+from warehouse import db, embedded, pipeline, secrets
 from warehouse.config import Settings, load_settings
 from warehouse.contract import parse_batch_date
 from warehouse.dbt_runner import dbt_environment, write_profile
@@ -37,6 +37,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The PostgreSQL the warehouse uses (embedded unless PGHOST is set).")
 app.add_typer(db_app, name="db")
+pii_app = typer.Typer(help="Personal data: the pseudonym key (docs/data-protection.md).")
+app.add_typer(pii_app, name="pii")
 
 LandingOption = Annotated[
     Path | None,
@@ -102,9 +104,10 @@ def db_status() -> None:
 
 @db_app.command("url")
 def db_url() -> None:
-    """Print the connection URL of the warehouse database."""
+    """Print the connection URL of the warehouse database, password included,
+    for psql and other clients: psql "$(warehouse db url)"."""
     _, conn = _context()
-    print(conn.url())
+    print(conn.url(with_password=True))
 
 
 @db_app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -121,15 +124,22 @@ def db_psql(ctx: typer.Context) -> None:
 def env() -> None:
     """Print shell exports for psql and plain dbt: eval "$(warehouse env)"
 
-    The PG* variables of the resolved database, DBT_PROFILES_DIR of the
-    generated profile, and this installation's dbt and psql first on PATH.
+    The PG* variables of the resolved database (for the embedded server, the
+    ETL role and PGPASSFILE, a password file only you can read), DBT_PROFILES_DIR
+    of the generated profile, and this installation's dbt and psql first on PATH.
     """
     settings, conn = _context()
     write_profile(settings)
     for key, value in dbt_environment(settings, conn).items():
-        if key == "PGPASSWORD" and not value:
-            continue
+        if key == "PGPASSWORD" and (conn.embedded or not value):
+            continue  # the embedded server's password is in the PGPASSFILE, not the shell
         print(f"export {key}={shlex.quote(value)}")
+    if conn.embedded:
+        pgpass = secrets.write_pgpass(
+            secrets.ensure_secrets(settings.home / "secrets"), settings.embedded_port
+        )
+        print(f"export PGPASSFILE={shlex.quote(str(pgpass))}")
+        print("unset PGPASSWORD")
     # dbt and psql of this installation first on PATH.
     tools = f"{Path(sys.executable).parent}:{embedded.psql_path().parent}"
     print(f'export PATH={shlex.quote(tools)}:"$PATH"')
@@ -272,6 +282,14 @@ def backfill(
 
 def pipeline_webhook() -> str | None:
     return os.environ.get(alerts.WEBHOOK_VARIABLE) or None
+
+
+@pii_app.command("rotate-key")
+def pii_rotate_key(wait: WaitOption = 0) -> None:
+    """A new secret key for the e-mail pseudonyms (made in the database), then a
+    full rebuild of dim_customer and everything that reads it."""
+    outcome = pipeline.rotate_pseudonym_key(_pipeline_context(wait))
+    _end(outcome)
 
 
 @app.command("report")

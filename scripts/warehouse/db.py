@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import psycopg
 from psycopg import sql
 
-from warehouse import embedded
+from warehouse import embedded, secrets
 from warehouse.config import Settings
 from warehouse.errors import WarehouseError
 
@@ -46,9 +46,18 @@ class Connection:
             params["password"] = self.password
         return psycopg.conninfo.make_conninfo(**params)
 
-    def url(self) -> str:
-        auth = self.user if not self.password else f"{self.user}:***"
-        return f"postgresql://{auth}@{self.host}:{self.port}/{self.dbname}"
+    def url(self, with_password: bool = False) -> str:
+        """The connection as a URL; the password shown as *** unless asked for
+        (then the URL works as it is in psql or any libpq client)."""
+        from urllib.parse import quote
+
+        if not self.password:
+            auth = quote(self.user, safe="")
+        elif with_password:
+            auth = f"{quote(self.user, safe='')}:{quote(self.password, safe='')}"
+        else:
+            auth = f"{quote(self.user, safe='')}:***"
+        return f"postgresql://{auth}@{self.host}:{self.port}/{quote(self.dbname, safe='')}"
 
     def libpq_env(self) -> dict[str, str]:
         """The PG* variables that make libpq clients (psql, dbt) reach this database."""
@@ -88,13 +97,26 @@ def resolve(settings: Settings, env: Mapping[str, str] | None = None) -> Connect
             dbname=settings.database,
             embedded=False,
         )
+    found = secrets.ensure_secrets(settings.home / "secrets")
     return Connection(
         host="127.0.0.1",
         port=settings.embedded_port,
-        user=embedded.SUPERUSER,
-        password="",
+        user=secrets.ETL_ROLE,
+        password=found.etl_password,
         dbname=settings.database,
         embedded=True,
+    )
+
+
+def admin_connection(settings: Settings, conn: Connection) -> Connection:
+    """Who creates databases: on the embedded server its superuser (set-up
+    only; the pipeline itself runs as the ETL role), on a server PGHOST names
+    the user the variables name."""
+    if not conn.embedded:
+        return conn.with_database("postgres")
+    found = secrets.ensure_secrets(settings.home / "secrets")
+    return replace(
+        conn, user=secrets.SUPERUSER, password=found.superuser_password, dbname="postgres"
     )
 
 
@@ -105,27 +127,117 @@ def _os_user() -> str:
 
 
 def ensure_server(settings: Settings, conn: Connection) -> None:
-    """Start the embedded server when it is the one named; check an external one answers."""
+    """Start the embedded server when it is the one named (and make sure it
+    authenticates every connection and has the warehouse's roles); check an
+    external one answers."""
     if conn.embedded:
         try:
             embedded.start(settings.pgdata, settings.embedded_port)
         except embedded.EmbeddedServerError as exc:
             raise DatabaseError(str(exc)) from None
+        secure_embedded(settings, conn)
         return
     with connect(conn.with_database("postgres"), autocommit=True):
         pass
 
 
+#: The reader roles the dbt project grants to (vars analyst_role, pii_reader_role).
+READER_ROLES = ("warehouse_analyst", "warehouse_pii_reader")
+
+
+def secure_embedded(settings: Settings, conn: Connection) -> None:
+    """The embedded server's roles and authentication, idempotently: an earlier
+    version's cluster (trusting local connections) gets the superuser's password
+    and password authentication; the ETL role (login, no superuser) and the
+    NOLOGIN reader roles exist; the ETL role's password is the installation's;
+    a libpq password file holds it."""
+    found = secrets.ensure_secrets(settings.home / "secrets")
+    admin = admin_connection(settings, conn)
+    if embedded.trusts_connections(settings.pgdata):
+        with connect(replace(admin, password=""), autocommit=True) as pg:
+            pg.execute(
+                sql.SQL("alter role {} password {}").format(
+                    sql.Identifier(secrets.SUPERUSER),
+                    sql.Literal(secrets.scram_verifier(found.superuser_password)),
+                )
+            )
+            embedded.write_hba(settings.pgdata)
+            pg.execute("select pg_reload_conf()")
+    with connect(admin, autocommit=True) as pg:
+        verifier = sql.Literal(secrets.scram_verifier(found.etl_password))
+        role = sql.Identifier(secrets.ETL_ROLE)
+        if pg.execute("select 1 from pg_roles where rolname = %s", (secrets.ETL_ROLE,)).fetchone():
+            pg.execute(sql.SQL("alter role {} login password {}").format(role, verifier))
+        else:
+            pg.execute(sql.SQL("create role {} login password {}").format(role, verifier))
+        for reader in READER_ROLES:
+            if not pg.execute("select 1 from pg_roles where rolname = %s", (reader,)).fetchone():
+                pg.execute(sql.SQL("create role {} nologin").format(sql.Identifier(reader)))
+    secrets.write_pgpass(found, settings.embedded_port)
+
+
+def adopt_database(settings: Settings, conn: Connection) -> None:
+    """Give the ETL role a database an earlier version built as the superuser:
+    the database, its schemas and everything in them (embedded server only)."""
+    admin = admin_connection(settings, conn)
+    with connect(admin.with_database(conn.dbname), autocommit=True) as pg:
+        owner = pg.execute(
+            "select pg_get_userbyid(datdba) from pg_database where datname = current_database()"
+        ).fetchone()[0]
+        if owner == conn.user:
+            return
+        role = sql.Identifier(conn.user)
+        pg.execute(
+            sql.SQL("alter database {} owner to {}").format(sql.Identifier(conn.dbname), role)
+        )
+        objects = pg.execute(
+            "select n.nspname, null::text, null::text from pg_namespace n"
+            " where n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'"
+            " union all"
+            " select n.nspname, c.relname::text, c.relkind::text from pg_class c"
+            " join pg_namespace n on n.oid = c.relnamespace"
+            " where n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'"
+            " and c.relkind in ('r', 'v', 'm', 'S', 'p') and c.relispartition is false"
+            " union all"
+            " select n.nspname, quote_ident(p.proname) || '('"
+            " || pg_get_function_identity_arguments(p.oid) || ')', 'f'"
+            " from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+            " where n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'"
+            " and not exists (select from pg_depend d where d.objid = p.oid and d.deptype = 'e')"
+        ).fetchall()
+        kinds = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "S": "sequence"}
+        for schema, name, kind in objects:
+            if name is None:
+                pg.execute(
+                    sql.SQL("alter schema {} owner to {}").format(sql.Identifier(schema), role)
+                )
+            elif kind == "f":  # a routine: its name carries its argument types
+                routine = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.SQL(name))
+                pg.execute(sql.SQL("alter routine {} owner to {}").format(routine, role))
+            else:
+                pg.execute(
+                    sql.SQL("alter {} {} owner to {}").format(
+                        sql.SQL(kinds[kind]), sql.Identifier(schema, name), role
+                    )
+                )
+
+
 def ensure_database(settings: Settings, conn: Connection) -> None:
-    """Start or reach the server, then create the target database if it is missing."""
+    """Start or reach the server, then create the target database if it is
+    missing (on the embedded server: owned by the ETL role)."""
     ensure_server(settings, conn)
-    with connect(conn.with_database("postgres"), autocommit=True) as admin:
+    with connect(admin_connection(settings, conn), autocommit=True) as admin:
         exists = admin.execute(
             "select 1 from pg_database where datname = %s", (conn.dbname,)
         ).fetchone()
+        if exists and conn.embedded:
+            adopt_database(settings, conn)
         if not exists:
+            create = sql.SQL("create database {}").format(sql.Identifier(conn.dbname))
+            if conn.embedded:
+                create = sql.SQL("{} owner {}").format(create, sql.Identifier(conn.user))
             try:
-                admin.execute(sql.SQL("create database {}").format(sql.Identifier(conn.dbname)))
+                admin.execute(create)
             except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                 pass  # another command created it at the same moment
             except psycopg.errors.InsufficientPrivilege:

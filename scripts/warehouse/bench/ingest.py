@@ -124,9 +124,13 @@ def make_dirty(clean: Path, dirty: Path, share: float, seed: int) -> int:
 
 
 def fresh_database(conn: db.Connection) -> db.Connection:
-    db.drop_database(conn, BENCH_DB)
-    with db.connect(conn.with_database("postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(BENCH_DB)))
+    admin_conn = db.admin_connection(load_settings(), conn)
+    db.drop_database(admin_conn, BENCH_DB)
+    with db.connect(admin_conn, autocommit=True) as admin:
+        create = sql.SQL("create database {}").format(sql.Identifier(BENCH_DB))
+        if conn.embedded:
+            create = sql.SQL("{} owner {}").format(create, sql.Identifier(conn.user))
+        admin.execute(create)
     return conn.with_database(BENCH_DB)
 
 
@@ -289,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
                 (soiled, ours(dirty, args.workers, soiled)),
             ],
         )
-        db.drop_database(conn, BENCH_DB)
+        db.drop_database(db.admin_connection(load_settings(), conn), BENCH_DB)
 
     with db.connect(conn.with_database("postgres")) as pg:
         version = pg.execute("show server_version").fetchone()[0]

@@ -38,6 +38,9 @@ cleaned as (
         source.subcategory                                     as source_subcategory,
         source.brand                                           as source_brand,
         source.updated_at                                       as source_updated_at,
+        -- a value longer than any source sends (rejected below)
+        {{ first_too_long('catalog', 'products') }}
+                                                                as too_long_column,
         -- load metadata
         source._batch_date,
         source._source_file,
@@ -55,6 +58,8 @@ validated as (
     select
         cleaned.*,
         case
+            when too_long_column is not null
+                then {{ dbt.concat(["'too_long_'", 'too_long_column']) }}
             when product_id is null then 'missing_product_id'
             when {{ is_blank('source_updated_at') }} then 'missing_updated_at'
             when updated_at is null then 'unparseable_updated_at'

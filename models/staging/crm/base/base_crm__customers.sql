@@ -64,6 +64,9 @@ cleaned as (
         source.city                                            as source_city,
         source.country                                         as source_country,
         source.updated_at                                       as source_updated_at,
+        -- a value longer than any source sends (rejected below)
+        {{ first_too_long('crm', 'customers') }}
+                                                                as too_long_column,
         -- load metadata
         source._batch_date,
         source._source_file,
@@ -89,6 +92,8 @@ validated as (
     select
         cleaned.*,
         case
+            when too_long_column is not null
+                then {{ dbt.concat(["'too_long_'", 'too_long_column']) }}
             when customer_id is null then 'missing_customer_id'
             when {{ is_blank('source_updated_at') }} then 'missing_updated_at'
             when updated_at is null then 'unparseable_updated_at'

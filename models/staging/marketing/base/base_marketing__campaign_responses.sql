@@ -31,6 +31,9 @@ cleaned as (
         source.conversion_value                                as source_conversion_value,
         source.response_ts                                      as source_response_ts,
         source.updated_at                                       as source_updated_at,
+        -- a value longer than any source sends (rejected below)
+        {{ first_too_long('marketing', 'campaign_responses') }}
+                                                                as too_long_column,
         -- load metadata
         source._batch_date,
         source._source_file,
@@ -48,6 +51,8 @@ validated as (
     select
         cleaned.*,
         case
+            when too_long_column is not null
+                then {{ dbt.concat(["'too_long_'", 'too_long_column']) }}
             when response_id is null then 'missing_response_id'
             when {{ is_blank('source_updated_at') }} then 'missing_updated_at'
             when updated_at is null then 'unparseable_updated_at'

@@ -32,6 +32,9 @@ cleaned as (
         source.amount                                           as source_amount,
         source.paid_at                                          as source_paid_at,
         source.updated_at                                       as source_updated_at,
+        -- a value longer than any source sends (rejected below)
+        {{ first_too_long('payments', 'payments') }}
+                                                                as too_long_column,
         -- load metadata
         source._batch_date,
         source._source_file,
@@ -52,6 +55,8 @@ validated as (
     select
         cleaned.*,
         case
+            when too_long_column is not null
+                then {{ dbt.concat(["'too_long_'", 'too_long_column']) }}
             when payment_id is null then 'missing_payment_id'
             when {{ is_blank('source_updated_at') }} then 'missing_updated_at'
             when updated_at is null then 'unparseable_updated_at'

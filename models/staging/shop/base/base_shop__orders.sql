@@ -40,6 +40,9 @@ cleaned as (
         source.tax_amount                                       as source_tax_amount,
         source.order_ts                                         as source_order_ts,
         source.updated_at                                       as source_updated_at,
+        -- a value longer than any source sends (rejected below)
+        {{ first_too_long('shop', 'orders') }}
+                                                                as too_long_column,
         -- load metadata
         source._batch_date,
         source._source_file,
@@ -60,6 +63,8 @@ validated as (
     select
         cleaned.*,
         case
+            when too_long_column is not null
+                then {{ dbt.concat(["'too_long_'", 'too_long_column']) }}
             when order_id is null then 'missing_order_id'
             when {{ is_blank('source_updated_at') }} then 'missing_updated_at'
             when updated_at is null then 'unparseable_updated_at'

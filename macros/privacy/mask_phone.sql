@@ -3,7 +3,7 @@
     enough to confirm a number with a customer, not enough to call one. NULL
     stays NULL.
 -#}
-{% macro gold_mask_phone(column) -%}
+{% macro mask_phone(column) -%}
     case
         when {{ column }} is not null
             then {{ dbt.concat(["'***-***-'", dbt.right(column, 4)]) }}
