@@ -37,6 +37,10 @@ create table if not exists audit.load_manifest (
 );
 -- Added after the first layout; a reload links the loads it replaced to the new one.
 alter table audit.load_manifest add column if not exists replaced_by bigint;
+-- Added with the checks of hostile input: the file's real path (symlinks
+-- resolved), and whether its batch was older than one already loaded.
+alter table audit.load_manifest add column if not exists source_path text;
+alter table audit.load_manifest add column if not exists late_batch boolean not null default false;
 create unique index if not exists load_manifest_one_loaded_per_file
     on audit.load_manifest (file_path) where status = 'loaded';
 
@@ -52,6 +56,8 @@ create table if not exists audit.quarantine (
     quarantined_at  timestamptz not null default now()
 );
 create index if not exists quarantine_by_load on audit.quarantine (load_id);
+-- Added with the line-length limit: where the line starts in its file.
+alter table audit.quarantine add column if not exists byte_offset bigint;
 
 create table if not exists audit.watermarks (
     entity          text primary key,

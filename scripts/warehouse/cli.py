@@ -167,6 +167,16 @@ ReportDirOption = Annotated[
 ]
 
 
+AllowLateBatchOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-late-batch",
+        help="Load a batch older than one already loaded for its entity (recorded as late "
+        "in the load manifest) instead of refusing it.",
+    ),
+]
+
+
 def _pipeline_context(wait: float) -> pipeline.Context:
     settings, conn = _context()
     return pipeline.Context(settings, conn, wait, output.listener)
@@ -200,13 +210,16 @@ def ingest(
         ),
     ] = None,
     wait: WaitOption = 0,
+    allow_late_batch: AllowLateBatchOption = False,
 ) -> None:
     """Load every pending landing batch into the raw schema (COPY), in batch-date order."""
     batch = _batch(reload, "--reload")
     ctx = _pipeline_context(wait)
     landing = landing or ctx.settings.landing_dir
     with output.file_progress(landing) as on_file:
-        outcome = pipeline.ingest(ctx, landing, reload=batch, on_file=on_file)
+        outcome = pipeline.ingest(
+            ctx, landing, reload=batch, on_file=on_file, allow_late_batch=allow_late_batch
+        )
     if outcome.ingest is not None:
         output.show_ingest(outcome.ingest)
     if not outcome.ok:
@@ -230,6 +243,7 @@ def run(
     ] = False,
     report_dir: ReportDirOption = None,
     wait: WaitOption = 0,
+    allow_late_batch: AllowLateBatchOption = False,
 ) -> None:
     """The daily job: ingest every pending batch, check source freshness, dbt build,
     assess data quality, write the report, alert. Exit 0 only when all passed;
@@ -239,8 +253,9 @@ def run(
     output.console.rule(f"run on {ctx.conn_info.url()}")
     with output.file_progress(landing) as on_file:
         outcome = pipeline.run(
-            ctx, landing, full_refresh, report_dir, pipeline_webhook(), on_file=on_file
-        )
+            ctx, landing, full_refresh, report_dir, pipeline_webhook(), on_file=on_file,
+            allow_late_batch=allow_late_batch,
+        )  # fmt: skip
     if outcome.ingest is not None:
         output.show_ingest(outcome.ingest)
     if outcome.nothing_to_do:

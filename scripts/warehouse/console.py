@@ -9,6 +9,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -118,8 +119,9 @@ def show_ingest(result: IngestResult) -> None:
     console.print(ingest_summary(result), highlight=False, soft_wrap=True)
     for line in _drift_lines(result):
         console.print(f"[yellow]schema drift[/]: {line}", highlight=False)
-    for path in result.ignored:
-        console.print(f"[yellow]ignored[/]: {path} is no entity of the landing contract")
+    for entry in result.ignored_entries:  # refused: not loaded, and the run fails
+        label = "[red]refused[/]" if entry.refused else "[yellow]ignored[/]"
+        err_console.print(f"{label}: {escape(entry.line())}", highlight=False, soft_wrap=True)
     for failed in result.failed:
         err_console.print(f"[red]error[/]: {failed.error}", highlight=False)
 

@@ -15,6 +15,12 @@ NUL. Speed matters because dirty files are common: each block of lines is
 checked with vectorised byte counts, and only lines that hold a quote, a
 carriage return, a NUL, invalid UTF-8 or the wrong number of commas are looked
 at one by one in Python.
+
+No line is ever held whole when it is longer than ``MAX_LINE_BYTES``: such a
+line is a bad line (``line too long``) whose raw bytes are cut to a prefix,
+and the scanner streams past the rest of it block by block. ``LineWatch``
+tells the fast path, chunk by chunk, when a file has such a line, so that it
+is never sent to COPY either.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import csv
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -33,6 +40,15 @@ BLOCK_BYTES = 4 << 20
 MAX_LINES_PER_RECORD = 5
 #: Lines decoded together when a block holds invalid UTF-8 (bounds the re-checking).
 UTF8_GROUP_BYTES = 64 << 10
+#: The longest line (bytes, without its line end) the ingestion reads; a longer
+#: one is quarantined as ``line too long`` and never held in memory whole.
+#: The one place this limit is set (docs/ingestion.md, "Hostile input").
+MAX_LINE_BYTES = 1 << 20
+#: Bytes of a too-long line kept as its raw text in the quarantine.
+LONG_LINE_PREFIX_BYTES = 1 << 10
+#: Lines judged together: what a block costs grows with its lines (numpy
+#: arrays and events per line), so a block of very short lines is cut in pieces.
+MAX_BLOCK_LINES = 1 << 16
 
 _NL, _CR, _QUOTE, _COMMA, _NUL = 10, 13, 34, 44, 0
 
@@ -55,7 +71,17 @@ class Span:
 class BadLine:
     line: int  # physical line number (the header is line 1)
     reason: str
-    raw: bytes  # the line without its line end
+    raw: bytes  # the line without its line end (a prefix of it when it is too long)
+    offset: int  # byte offset of the line's first byte in the file
+
+
+def too_long(length: int, kept: int) -> str:
+    """The quarantine reason of a line of ``length`` bytes over MAX_LINE_BYTES,
+    of which the first ``kept`` are its raw text."""
+    return (
+        f"line too long: {length:,} bytes, over the limit of {MAX_LINE_BYTES:,} "
+        f"(MAX_LINE_BYTES); raw_line holds its first {kept:,} bytes"
+    )
 
 
 @dataclass
@@ -75,7 +101,10 @@ class ScanCounts:
 def parse_header(first_line: bytes) -> list[str]:
     """The column names of a header line; raises ValueError when it is not one."""
     text = first_line.decode("utf-8-sig").rstrip("\r\n")
-    rows = list(csv.reader([text], strict=True))
+    try:
+        rows = list(csv.reader([text], strict=True))
+    except csv.Error as exc:  # an unterminated quote, a stray carriage return
+        raise ValueError(str(exc)) from None
     if not rows or not rows[0] or all(not name.strip() for name in rows[0]):
         raise ValueError("the header line is empty")
     return [name.strip() for name in rows[0]]
@@ -159,7 +188,7 @@ def _analyse(data: bytes, has_tail: bool, n_fields: int) -> _Block:
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
     commas = np.diff(np.searchsorted(np.flatnonzero(arr == _COMMA), ends), prepend=0)
-    simple = (commas == n_fields - 1) & (ends > starts)
+    simple = (commas == n_fields - 1) & (ends > starts) & (ends - starts <= MAX_LINE_BYTES)
     crlf = np.zeros(len(ends), dtype=bool)
     has_cr = data.find(b"\r") >= 0
     if has_cr:
@@ -206,6 +235,25 @@ def _invalid_utf8_lines(data: bytes, starts: np.ndarray, ends: np.ndarray) -> It
 
 
 # ------------------------------------------------------------------- the file
+
+
+def _many_line_ends(data: bytes, cut: int) -> np.ndarray | None:
+    """The line ends of ``data[:cut]`` when there are more than MAX_BLOCK_LINES
+    (the block is judged in pieces); None when it is one piece."""
+    if data.count(b"\n", 0, cut) <= MAX_BLOCK_LINES:
+        return None
+    return np.flatnonzero(np.frombuffer(data, dtype=np.uint8, count=cut) == _NL)
+
+
+def _piece_end(ends: np.ndarray | None, start: int, cut: int) -> int:
+    """Where a piece of at most MAX_BLOCK_LINES lines from ``start`` ends."""
+    if ends is None:
+        return cut
+    lines = max(MAX_BLOCK_LINES, MAX_LINES_PER_RECORD)  # a quoted record fits in a piece
+    first = int(np.searchsorted(ends, start))
+    if len(ends) - first <= lines:
+        return cut
+    return int(ends[first + lines - 1]) + 1
 
 
 @dataclass
@@ -270,44 +318,100 @@ class Scanner:
         self.columns = list(columns)
         self.on_bytes = on_bytes
         self.counts = ScanCounts()
+        self._read = 0  # bytes read from the file so far
+        self._offset = 0  # file offset of the block being judged
 
     def __iter__(self) -> Iterator[Span | BadLine]:
         for events in self.blocks():
             yield from events
 
     def blocks(self) -> Iterator[list[Span | BadLine]]:
-        """The events block by block: a block's spans share its memory."""
+        """The events block by block: a block's spans share its memory.
+
+        Memory stays at a few blocks whatever the lines: a line longer than
+        MAX_LINE_BYTES is never held whole (``_skip_long_line``)."""
         with self.path.open("rb") as handle:
-            header = handle.readline()
-            self._feed(header)
+            _, carry, _ = self._to_line_end(handle, b"")  # the header
+            offset = self._read - len(carry)  # file offset of carry's first byte
             line_no = 2
-            carry = b""
             while True:
                 chunk = handle.read(BLOCK_BYTES)
                 self._feed(chunk)
                 at_end = not chunk
                 data = carry + chunk
                 cut = len(data) if at_end else data.rfind(b"\n") + 1
-                if cut > 0:
-                    events, used_bytes, used_lines = self._block(data[:cut], line_no, at_end)
+                # the line after the last line end, its CR left out (CRLF may be cut)
+                tail = len(data) - cut - data.endswith(b"\r")
+                long_tail = not at_end and tail > MAX_LINE_BYTES
+                final = at_end or long_tail  # no record goes on past data[:cut]
+                used = 0
+                ends = _many_line_ends(data, cut)
+                while used < cut:
+                    end = _piece_end(ends, used, cut)
+                    last = end == cut
+                    events, used_bytes, used_lines = self._block(
+                        data[used:end], line_no, offset, at_end and last, last and final
+                    )
                     yield events
                     line_no += used_lines
-                    carry = data[used_bytes:]
-                else:
-                    carry = data
-                if at_end:
+                    offset += used_bytes
+                    used += used_bytes
+                    if last or not used_bytes:
+                        break
+                carry = data[used:]
+                del data
+                if long_tail:
+                    bad, carry = self._skip_long_line(handle, carry, line_no, offset)
+                    self.counts.bad += 1
+                    yield [bad]
+                    line_no += 1
+                    offset = self._read - len(carry)
+                elif at_end:
                     break
         self.counts.lines = line_no - 2
 
+    def _skip_long_line(
+        self, handle: BinaryIO, head: bytes, line_no: int, offset: int
+    ) -> tuple[BadLine, bytes]:
+        """Stream past a line that ``head`` (its first bytes, more than
+        MAX_LINE_BYTES) starts; the bad line keeps a prefix of it. Returns it
+        and the bytes read after its line end."""
+        raw = head[:LONG_LINE_PREFIX_BYTES]
+        length, rest, _ = self._to_line_end(handle, head)
+        return BadLine(line_no, too_long(length, len(raw)), raw, offset), rest
+
+    def _to_line_end(self, handle: BinaryIO, head: bytes) -> tuple[int, bytes, bool]:
+        """Read on from ``head`` (bytes of a line already read) to the line's
+        end, block by block, holding no more than a block. Returns the line's
+        length without its line end, the bytes read after the line end, and
+        whether the line ended with a line end (else the file ended)."""
+        newline = head.find(b"\n")
+        if newline >= 0:
+            return newline - (newline > 0 and head[newline - 1] == _CR), head[newline + 1 :], True
+        length, last = len(head), head[-1:]
+        while chunk := handle.read(BLOCK_BYTES):
+            self._feed(chunk)
+            newline = chunk.find(b"\n")
+            if newline >= 0:
+                before = chunk[newline - 1 : newline] if newline else last
+                return length + newline - (before == b"\r"), chunk[newline + 1 :], True
+            length += len(chunk)
+            last = chunk[-1:]
+        return length, b"", False
+
     def _feed(self, data: bytes) -> None:
+        self._read += len(data)
         if self.on_bytes is not None and data:
             self.on_bytes(data)
 
     def _block(
-        self, data: bytes, first_line: int, at_end: bool
+        self, data: bytes, first_line: int, offset: int, at_end: bool, final: bool
     ) -> tuple[list[Span | BadLine], int, int]:
-        """Events of the whole lines in ``data``; returns them with the bytes and
-        lines used. Stops early when a quoted record may go on past the block."""
+        """Events of the whole lines in ``data``, which starts at byte ``offset``
+        of the file; returns them with the bytes and lines used. Stops early when
+        a quoted record may go on past the block, unless ``final`` (no record
+        goes on past it: the file ends, or the next line is too long)."""
+        self._offset = offset
         block = _analyse(data, at_end and not data.endswith(b"\n"), len(self.columns))
         n_lines = len(block.ends)
         builder = _SpanBuilder(memoryview(data))
@@ -320,7 +424,7 @@ class Scanner:
             if index == n_lines:
                 position = n_lines
                 break
-            taken = self._look_closer(block, builder, events, index, first_line, at_end)
+            taken = self._look_closer(block, builder, events, index, first_line, final)
             if taken == 0:  # needs lines of the next block
                 position = index
                 break
@@ -357,15 +461,23 @@ class Scanner:
         events: list[Span | BadLine],
         index: int,
         first_line: int,
-        at_end: bool,
+        final: bool,
     ) -> int:
         """Judge line ``index`` (and the lines a quoted line break joins to it).
-        Returns how many lines it took, or 0 when it needs lines past the block."""
+        Returns how many lines it took, or 0 when it needs lines past the block
+        (never when the block is ``final``)."""
         line = block.line(index)
         line_no = first_line + index
         end = int(block.ends[index]) + 1
+        offset = self._offset + int(block.starts[index])
         if not line:
             self.counts.blank += 1
+            return 1
+        if len(line) > MAX_LINE_BYTES:
+            self.counts.bad += 1
+            raw = line[:LONG_LINE_PREFIX_BYTES]
+            events.append(BadLine(line_no, too_long(len(line), len(raw)), raw, offset))
+            builder.flush()
             return 1
         reason = judge(line, self.columns)
         if reason is None:
@@ -374,7 +486,7 @@ class Scanner:
             return 1
         if reason.startswith("unterminated quoted field"):
             joined = self._join(block, index)
-            if joined is None and not at_end:
+            if joined is None and not final:
                 return 0
             if joined:
                 last = index + joined - 1
@@ -389,7 +501,7 @@ class Scanner:
                 )
                 return joined
         self.counts.bad += 1
-        events.append(BadLine(line_no, reason, line))
+        events.append(BadLine(line_no, reason, line, offset))
         builder.flush()
         return 1
 
@@ -400,6 +512,8 @@ class Scanner:
         for last in range(index + 1, index + MAX_LINES_PER_RECORD):
             if last >= len(block.ends):
                 return None
+            if block.ends[last] - block.starts[last] > MAX_LINE_BYTES:
+                return 0  # a line too long is a bad line of its own
             record = block.data[start : int(block.ends[last]) - int(block.crlf[last])]
             if record.count(b'"') % 2 == 0:
                 valid = judge(record, self.columns) is None and self._well_formed(record)
@@ -425,6 +539,50 @@ class Scanner:
         events: list[Span | BadLine] = [*spans, *bad]
         events.sort(key=lambda e: e.first_line if isinstance(e, Span) else e.line)
         return events
+
+
+class LineWatch:
+    """Whether the bytes of a file, fed in order, hold a record longer than
+    MAX_LINE_BYTES, cutting records the way COPY does (a line end inside
+    quotes belongs to the record): the fast path stops before it would send
+    such a record to the server. Holds no bytes, only a count and the quote
+    parity; a chunk without a quote costs two ``bytes.find``."""
+
+    def __init__(self) -> None:
+        self.limit = MAX_LINE_BYTES
+        self.run = 0  # bytes of the record under way (a CR of its line end included)
+        self.quoted = False  # inside quotes after the bytes fed so far
+
+    def over(self, chunk: bytes) -> bool:
+        """Feed the next chunk; True when a record so far is longer than the limit."""
+        has_quote = chunk.find(b'"') >= 0
+        if not has_quote and self.quoted:
+            self.run += len(chunk)
+            return self.run > self.limit
+        if not has_quote and len(chunk) <= self.limit:
+            first = chunk.find(b"\n")
+            if first < 0:
+                self.run += len(chunk)
+                return self.run > self.limit
+            # lines that start and end inside the chunk are shorter than the chunk
+            over = self.run + first > self.limit
+            self.run = len(chunk) - 1 - chunk.rfind(b"\n")
+            return over
+        arr = np.frombuffer(chunk, dtype=np.uint8)
+        ends = np.flatnonzero(arr == _NL)
+        if has_quote:
+            quotes = np.flatnonzero(arr == _QUOTE)
+            inside = (np.searchsorted(quotes, ends) + self.quoted) % 2 == 1
+            ends = ends[~inside]
+            self.quoted = bool((len(quotes) + self.quoted) % 2)
+        if not len(ends):
+            self.run += len(chunk)
+            return self.run > self.limit
+        over = self.run + int(ends[0]) > self.limit
+        if len(ends) > 1:
+            over = over or int(np.diff(ends).max()) - 1 > self.limit
+        self.run = len(chunk) - 1 - int(ends[-1])
+        return over or self.run > self.limit
 
 
 def scan(path: Path, columns: Sequence[str]) -> Iterator[Span | BadLine]:

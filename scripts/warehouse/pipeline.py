@@ -156,6 +156,7 @@ class Job:
         on_file: Callable[[FileResult], None] | None = None,
         reload: date | None = None,
         only: set[date] | None = None,
+        allow_late_batch: bool = False,
     ) -> IngestResult:
         """Load every pending batch (and replace ``reload``); a file whose load
         lost the database makes the step retry (loaded files are skipped)."""
@@ -163,8 +164,9 @@ class Job:
 
         def work(step: audit.Step) -> IngestResult:
             result = ingest_landing(
-                self.session.pg(), landing, on_file=on_file, reload=reload, only=only
-            )
+                self.session.pg(), landing, on_file=on_file, reload=reload, only=only,
+                allow_late_batch=allow_late_batch,
+            )  # fmt: skip
             lost = [f for f in result.files if f.transient]
             if lost:
                 raise TransientError(lost[0].error or "lost the connection while loading")
@@ -177,15 +179,22 @@ class Job:
             }
             if reload:
                 step.details["reload"] = reload.isoformat()
-            if result.failed:
+            # Landing entries that did not load are listed (docs/ingestion.md);
+            # refused ones (symlinks out of the zone) fail the step.
+            if result.ignored_entries:
+                step.details["ignored"] = [entry.line() for entry in result.ignored_entries]
+            problems = [f.error or "" for f in result.failed] + [e.line() for e in result.refused]
+            if problems:
                 step.status = "failed"
-                step.error = "; ".join(f.error or "" for f in result.failed)[:2000]
+                step.error = "; ".join(problems)[:2000]
             return result
 
         result = self.step("ingest", work, target=label)
         self.outcome.ingest = result
         if result.failed:
             self.fail(f"{len(result.failed)} landing files failed to load")
+        if result.refused:
+            self.fail(f"{len(result.refused)} landing entries refused (see the lines above)")
         return result
 
     def freshness(self) -> list[MeasuredCheck]:
@@ -445,12 +454,14 @@ def run(
     report_dir: Path | None = None,
     webhook: str | None = None,
     on_file: Callable[[FileResult], None] | None = None,
+    allow_late_batch: bool = False,
 ) -> RunOutcome:
     """The daily job (see the module's docstring)."""
     arguments = f"--landing {landing}" + (" --full-refresh" if full_refresh else "")
+    arguments += " --allow-late-batch" if allow_late_batch else ""
 
     def body(job: Job) -> None:
-        ingested = job.ingest(landing, on_file=on_file)
+        ingested = job.ingest(landing, on_file=on_file, allow_late_batch=allow_late_batch)
         pg = job.session.pg()
         built, newest = runs.built_up_to(pg), runs.newest_load(pg)
         previous = job.session.previous
@@ -498,10 +509,15 @@ def ingest(
     landing: Path,
     reload: date | None = None,
     on_file: Callable[[FileResult], None] | None = None,
+    allow_late_batch: bool = False,
 ) -> RunOutcome:
     """Load every pending batch (and replace batch ``reload``)."""
     arguments = f"--landing {landing}" + (f" --reload {reload}" if reload else "")
-    return _run_job(ctx, "ingest", arguments, lambda job: job.ingest(landing, on_file, reload))
+    arguments += " --allow-late-batch" if allow_late_batch else ""
+    return _run_job(
+        ctx, "ingest", arguments,
+        lambda job: job.ingest(landing, on_file, reload, allow_late_batch=allow_late_batch),
+    )  # fmt: skip
 
 
 def build(ctx: Context, dbt_args: list[str]) -> RunOutcome:
@@ -536,7 +552,10 @@ def backfill(
 
     def body(job: Job) -> None:
         for batch in batches:
-            job.ingest(landing, on_file=on_file, reload=batch.batch_date, only={batch.batch_date})
+            job.ingest(
+                landing, on_file=on_file, reload=batch.batch_date, only={batch.batch_date},
+                allow_late_batch=True,  # named by the user: a never-loaded old batch is wanted
+            )  # fmt: skip
         if job.outcome.failures:
             for name in ("source freshness", "dbt build", *AFTER_BUILD):
                 job.skip(name, "a batch failed to load")

@@ -19,6 +19,12 @@ so the extra values can be kept as JSON in ``_extra_columns``.
 
 Files of different entities load in parallel, on one connection per worker;
 the files of one entity load one after the other, in batch-date order.
+
+Hostile input (docs/ingestion.md): a line longer than ``MAX_LINE_BYTES`` is
+quarantined without being held; entries of the landing zone that do not load
+come back with their reasons (symlinks out of the zone refused); a late batch
+is refused unless allowed; a load that would fill the server's disk is
+refused before it writes, and a failed load's dead rows are vacuumed.
 """
 
 from warehouse.ingest.load import DATA_ERRORS, file_digest, load_file

@@ -1,5 +1,6 @@
 """Loading one landing file in one transaction: the COPY fast path, the split
-path with its quarantine, drift, the load manifest row."""
+path with its quarantine, drift, the load manifest row; and the refusals that
+come before a row is written (a late batch, too little disk space)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,28 @@ import time
 import uuid
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from warehouse import csvlines
+from warehouse import csvlines, db
 from warehouse.contract import Entity
 from warehouse.ingest.raw_tables import RAW_SCHEMA, REPLACED_LOADS, sequence_regclass
 from warehouse.ingest.results import FileResult, IngestError
+from warehouse.ingest.space import check_free_space
 from warehouse.landing import LandingFile
 from warehouse.lock import LOAD_CLASS
 
 READ_CHUNK = 1 << 20
-#: Quarantined lines held in memory before they are written out.
+#: Quarantined lines held in memory before they are written out ...
 QUARANTINE_BATCH = 10_000
+#: ... and their raw bytes (a bad line may be up to MAX_LINE_BYTES long).
+QUARANTINE_BUFFER_BYTES = 16 << 20
+#: How long the VACUUM after a failed load waits for the raw table's lock.
+VACUUM_LOCK_TIMEOUT = "60s"
 
 #: COPY errors that mean "this file has bad lines", as opposed to a lost server.
 DATA_ERRORS = (
@@ -36,6 +42,17 @@ DATA_ERRORS = (
 )
 #: The load-time defaults of a raw table, set and dropped inside each load.
 _DEFAULTED = ("_batch_date", "_source_line", "_load_id", "_loaded_at")
+
+
+class LateBatchError(IngestError):
+    """A batch older than one already loaded for the entity, not loaded before."""
+
+
+@dataclass
+class LoadProgress:
+    """How far a load got, for the caller to see after it failed."""
+
+    wrote_rows: bool = False  # COPY began: a rollback leaves dead rows behind
 
 
 def file_digest(path: Path) -> tuple[str, int, int]:
@@ -73,13 +90,19 @@ class _Digest:
 
 
 def _read_header(file: LandingFile) -> list[str]:
+    limit = csvlines.MAX_LINE_BYTES
     try:
-        with file.path.open("rb") as handle:
-            first = handle.readline()
+        with file.source.open("rb") as handle:
+            first = handle.readline(limit + 2)  # a CRLF is no part of the line
     except OSError as exc:
         raise IngestError(f"{file.path}: cannot read the file ({exc.strerror})") from None
     if not first:
         raise IngestError(f"{file.path}: the file is empty (no header line)")
+    if len(first.rstrip(b"\r\n")) > limit:
+        raise IngestError(
+            f"{file.path}, line 1: the header line is longer than {limit:,} bytes "
+            f"(MAX_LINE_BYTES); nothing of this file was loaded"
+        )
     try:
         header = csvlines.parse_header(first)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -121,16 +144,32 @@ class _Loaded:
     digest: _Digest
 
 
-def load_file(conn: psycopg.Connection, file: LandingFile, replace: bool = False) -> FileResult:
+def load_file(
+    conn: psycopg.Connection,
+    file: LandingFile,
+    replace: bool = False,
+    *,
+    allow_late_batch: bool = False,
+    data_dir: Path | None = None,
+    progress: LoadProgress | None = None,
+) -> FileResult:
     """Load one landing file in one transaction; skip it when already loaded.
 
     With ``replace``, a file loaded before is loaded again and its earlier
     rows are deleted in the same transaction. ``conn`` must be in autocommit
     mode: the function opens its own transaction.
+
+    A file of a batch older than one loaded for its entity, and never loaded
+    itself, is refused (``LateBatchError``) unless ``allow_late_batch``; then
+    its manifest row says ``late_batch``. With ``data_dir`` (the server's data
+    directory, on this machine), a file that would leave too little disk free
+    is refused before a row is written. ``progress`` tells the caller whether
+    rows were written, when the load fails.
     """
     started = datetime.now().astimezone()
     clock = time.perf_counter()
     entity = file.entity
+    progress = progress if progress is not None else LoadProgress()
     header = _read_header(file)
     if entity.key not in header:
         raise IngestError(
@@ -139,7 +178,7 @@ def load_file(conn: psycopg.Connection, file: LandingFile, replace: bool = False
         )
     extra = tuple(name for name in header if name not in entity.column_names)
     missing = tuple(name for name in entity.column_names if name not in header)
-    before = _stat(file.path)
+    before = _stat(file.source)
 
     with conn.transaction():
         # One load of an entity at a time, whatever the process: the line
@@ -149,7 +188,7 @@ def load_file(conn: psycopg.Connection, file: LandingFile, replace: bool = False
         )
         previous = previous_loads(conn, file)
         if previous and not replace:
-            content_hash = file_digest(file.path)[0]
+            content_hash = file_digest(file.source)[0]
             if all(h == content_hash for _, h in previous):
                 return FileResult(file, "skipped", started_at=started)
             raise IngestError(
@@ -157,15 +196,19 @@ def load_file(conn: psycopg.Connection, file: LandingFile, replace: bool = False
                 f"content has changed since; to replace batch {file.batch_date}, run "
                 f"`warehouse ingest --reload {file.batch_date}`"
             )
+        late = not previous and _late(conn, file, replace, allow_late_batch)
+        if data_dir is not None:
+            check_free_space(file.path, before[0], data_dir)
         replaced = tuple(load_id for load_id, _ in previous)
         if replaced:
             _mark_replaced(conn, replaced)
-        load_id, loaded_at = _open_manifest_row(conn, file, started)
+        load_id, loaded_at = _open_manifest_row(conn, file, started, late)
         # held until the load commits: builds read no load above an open one
         conn.execute("select pg_advisory_xact_lock(%s::int, %s::int)", (LOAD_CLASS, load_id))
         if replaced:
             _retire_loads(conn, entity, replaced, load_id)
         target = _prepare_target(conn, file, header, extra, load_id, loaded_at)
+        progress.wrote_rows = True
         loaded = _copy(conn, file, target, load_id)
         if target.staged:
             rows = _insert_staged(conn, file, header, load_id, loaded_at)
@@ -177,6 +220,7 @@ def load_file(conn: psycopg.Connection, file: LandingFile, replace: bool = False
     return FileResult(
         file,
         "loaded",
+        late_batch=late,
         rows_loaded=rows,
         rows_quarantined=loaded.quarantined,
         load_path=loaded.load_path,
@@ -186,6 +230,32 @@ def load_file(conn: psycopg.Connection, file: LandingFile, replace: bool = False
         load_id=load_id,
         replaced_load_ids=replaced,
         started_at=started,
+    )
+
+
+def _late(conn: psycopg.Connection, file: LandingFile, replace: bool, allowed: bool) -> bool:
+    """Whether a file never loaded is of a batch older than the newest batch
+    loaded for its entity: refused (LateBatchError) unless ``allowed``.
+    Reloading a batch that was loaded before is not late."""
+    newest, batch_loaded = conn.execute(
+        "select max(batch_date) filter (where entity = %s and batch_date > %s),"
+        " bool_or(batch_date = %s) from audit.load_manifest where status = 'loaded'",
+        (file.entity.name, file.batch_date, file.batch_date),
+    ).fetchone()
+    if newest is None or (replace and batch_loaded):
+        return False
+    if not allowed:
+        raise LateBatchError(_late_batch_message(file, newest))
+    return True
+
+
+def _late_batch_message(file: LandingFile, newest: date) -> str:
+    return (
+        f"{file.path}: late batch {file.batch_date}: {file.entity.name} was already loaded "
+        f"from batch {newest}, which is newer, so loading it now would put the batches of "
+        f"{file.entity.name} out of date order; nothing of it was loaded. If it belongs "
+        f"there all the same, run `warehouse ingest --allow-late-batch` (it is recorded as "
+        f"late in audit.load_manifest)"
     )
 
 
@@ -218,13 +288,21 @@ def _retire_loads(
 
 
 def _open_manifest_row(
-    conn: psycopg.Connection, file: LandingFile, started: datetime
+    conn: psycopg.Connection, file: LandingFile, started: datetime, late: bool
 ) -> tuple[int, datetime]:
     row = conn.execute(
-        "insert into audit.load_manifest (batch_date, entity, file_path, file_size,"
-        " content_hash, status, started_at, finished_at)"
-        " values (%s, %s, %s, 0, '', 'loaded', %s, %s) returning load_id, now()",
-        (file.batch_date, file.entity.name, file.relative_path, started, started),
+        "insert into audit.load_manifest (batch_date, entity, file_path, source_path,"
+        " late_batch, file_size, content_hash, status, started_at, finished_at)"
+        " values (%s, %s, %s, %s, %s, 0, '', 'loaded', %s, %s) returning load_id, now()",
+        (
+            file.batch_date,
+            file.entity.name,
+            file.relative_path,
+            file.source_text,
+            late,
+            started,
+            started,
+        ),
     ).fetchone()
     return row[0], row[1]
 
@@ -314,7 +392,7 @@ def _copy(conn: psycopg.Connection, file: LandingFile, target: _Target, load_id:
     try:
         with conn.transaction():
             _restart_lines(conn, file.entity, 2)
-            rows = _copy_whole_file(conn, file.path, target, digest)
+            rows = _copy_whole_file(conn, file.source, target, digest)
             if rows != digest.lines - 1:
                 raise _NeedsSplit
             return _Loaded(rows, 0, rows, "fast", digest)
@@ -337,10 +415,18 @@ def _copy_statement(
 
 
 def _copy_whole_file(conn: psycopg.Connection, path: Path, target: _Target, digest: _Digest) -> int:
-    """Stream the file's bytes to COPY, hashing and counting lines on the way."""
+    """Stream the file's bytes to COPY, hashing and counting lines on the way.
+
+    A record longer than MAX_LINE_BYTES is never sent: COPY is abandoned
+    before the chunk that makes it too long, and the split path quarantines
+    the line. So the server never holds more than that of one record (it
+    fails on fields of 1 GB), and neither does this process."""
+    watch = csvlines.LineWatch()
     with path.open("rb") as handle, conn.cursor() as cursor:
         with cursor.copy(_copy_statement(target, header=True)) as copy:
             while chunk := handle.read(READ_CHUNK):
+                if watch.over(chunk):
+                    raise _NeedsSplit
                 digest.update(chunk)
                 copy.write(chunk)
             digest.complete = True
@@ -354,7 +440,7 @@ def _copy_split(
     ``digest``: the file's, or an empty one for the scan to fill."""
     header = _read_header(file)
     on_bytes = None if digest.complete else digest.update
-    scanner = csvlines.Scanner(file.path, header, on_bytes=on_bytes)
+    scanner = csvlines.Scanner(file.source, header, on_bytes=on_bytes)
     writer = _SplitWriter(conn, file, target, header.index(file.entity.key), load_id)
     try:
         for event in scanner:
@@ -421,6 +507,7 @@ class _SplitWriter:
         self._next_line = -1
         self._crlf = False
         self._bad: list[tuple[Any, ...]] = []
+        self._bad_bytes = 0
 
     def span(self, span: csvlines.Span) -> None:
         if self._copy is None or span.crlf != self._crlf:
@@ -442,11 +529,13 @@ class _SplitWriter:
                 file.entity.name,
                 file.relative_path,
                 line.line,
+                line.offset,
                 line.reason,
                 raw,
             )
         )
-        if len(self._bad) >= QUARANTINE_BATCH:
+        self._bad_bytes += len(raw)
+        if len(self._bad) >= QUARANTINE_BATCH or self._bad_bytes >= QUARANTINE_BUFFER_BYTES:
             self._flush_bad()
 
     def close(self) -> None:
@@ -484,12 +573,13 @@ class _SplitWriter:
         self._end_copy()
         with self._cursor.copy(
             "copy audit.quarantine (load_id, batch_date, entity, file_path, line_number,"
-            " reason, raw_line) from stdin"
+            " byte_offset, reason, raw_line) from stdin"
         ) as copy:
             for row in self._bad:
                 copy.write_row(row)
         self.quarantined += len(self._bad)
         self._bad.clear()
+        self._bad_bytes = 0
 
 
 def _insert_staged(
@@ -523,7 +613,7 @@ def _insert_staged(
 def _check(file: LandingFile, before: tuple[int, int], loaded: _Loaded, rows: int) -> None:
     """Every data line is a raw row or a quarantined line, and the file did not
     change while it loaded; otherwise nothing of it commits."""
-    if _stat(file.path) != before or loaded.digest.size != before[0]:
+    if _stat(file.source) != before or loaded.digest.size != before[0]:
         raise IngestError(
             f"{file.path}: the file changed while it was being loaded; nothing of it was "
             f"loaded, run the ingestion again once it is complete"
@@ -578,4 +668,22 @@ def _close_manifest_row(
     )
 
 
-# ------------------------------------------------------------ the landing zone
+def give_space_back(like: psycopg.Connection, entity: Entity) -> str | None:
+    """After a load that failed once it had written rows: VACUUM the raw
+    table, so the rows the rollback left dead give their disk space back (the
+    table shrinks by its empty pages at the end) instead of holding it until
+    autovacuum comes by. On a connection of its own, opened like ``like``.
+    Returns None, or a hint for the user when the VACUUM failed."""
+    table = f"{RAW_SCHEMA}.{entity.name}"
+    try:
+        with db.connect_like(like, "warehouse ingest vacuum") as conn:
+            conn.execute(sql.SQL("set lock_timeout = {}").format(sql.Literal(VACUUM_LOCK_TIMEOUT)))
+            conn.execute(sql.SQL("vacuum {}").format(sql.Identifier(RAW_SCHEMA, entity.name)))
+    except (psycopg.Error, db.DatabaseError, OSError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return (
+            f"the rows this load wrote before it failed still take disk space (VACUUM "
+            f"{table} failed: {reason}); run `VACUUM {table}` once space is free "
+            f"(warehouse db psql -c 'VACUUM {table}')"
+        )
+    return None

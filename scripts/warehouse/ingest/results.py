@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from warehouse.errors import WarehouseError
-from warehouse.landing import LandingFile
+from warehouse.landing import Ignored, LandingFile
 
 
 class IngestError(WarehouseError):
@@ -30,6 +29,8 @@ class FileResult:
     started_at: datetime | None = None
     attempted: bool = True  # False for a file that waited for an earlier failure
     transient: bool = False  # failed because the database went away: worth retrying
+    late_batch: bool = False  # of a batch older than one loaded: loaded as late, or refused
+    hint: str | None = None  # what the user should do after a failure (also in ``error``)
 
     @property
     def reloaded(self) -> bool:
@@ -40,7 +41,18 @@ class FileResult:
 class IngestResult:
     files: list[FileResult] = field(default_factory=list)
     workers: int = 1
-    ignored: list[Path] = field(default_factory=list)  # .csv files of no contract entity
+    #: Entries of the landing zone that did not load, each with its reason
+    #: (landing.discover); the refused ones are failures.
+    ignored_entries: list[Ignored] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[Ignored]:
+        """Landing entries refused (a symlink out of the zone ...): failures."""
+        return [entry for entry in self.ignored_entries if entry.refused]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.refused
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)

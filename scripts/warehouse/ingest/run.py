@@ -16,10 +16,18 @@ import psycopg
 
 from warehouse import audit, db
 from warehouse.contract import LOAD_ORDER, Entity
-from warehouse.ingest.load import file_digest, load_file, previous_loads
+from warehouse.ingest.load import (
+    LateBatchError,
+    LoadProgress,
+    file_digest,
+    give_space_back,
+    load_file,
+    previous_loads,
+)
 from warehouse.ingest.raw_tables import ensure_raw_tables
 from warehouse.ingest.results import FileResult, IngestError, IngestResult
-from warehouse.landing import Batch, LandingFile, discover
+from warehouse.ingest.space import server_data_dir
+from warehouse.landing import Batch, Ignored, LandingFile, discover
 from warehouse.transient import TransientError, is_transient
 
 #: Parallel loads: one per core, two at most (the machine this targets has two).
@@ -38,6 +46,8 @@ def ingest_landing(
     reload: date | None = None,
     workers: int | None = None,
     only: set[date] | None = None,
+    allow_late_batch: bool = False,
+    data_dir: Path | None = None,
 ) -> IngestResult:
     """Load every batch not loaded yet, in batch-date order.
 
@@ -45,30 +55,66 @@ def ingest_landing(
     ``workers``: parallel loads (default: ``DEFAULT_WORKERS``), each on a
     connection of its own opened like ``conn``, which only keeps the books.
     ``only``: load only these batches (a backfill), the others wait.
+    ``allow_late_batch``: load a batch older than one already loaded for the
+    entity (recorded as late) instead of refusing it.
+    ``data_dir``: the server's data directory, for the free-space check
+    before each load (default: found from the connection; no check when it
+    is not on this machine).
 
-    A file that fails (missing key column, changed content, lost connection)
-    is recorded as failed with its error; the other files still load, except
-    later unloaded files of the same entity, which wait so that batches stay
-    in order.
+    A file that fails (missing key column, changed content, lost connection,
+    too little disk) is recorded as failed with its error; the other files
+    still load, except later unloaded files of the same entity, which wait so
+    that batches stay in order (also behind a refused entry of the landing
+    zone). A refused late batch makes nothing wait: it is out of order already.
+    Entries of the landing zone that do not load are in ``ignored_entries``.
     """
     batches = discover(landing_dir)
+    ignored = batches.ignored
     if until is not None:
         batches = [b for b in batches if b.batch_date <= until]
+        ignored = [e for e in ignored if e.batch_date is None or e.batch_date <= until]
     if only is not None:
         batches = [b for b in batches if b.batch_date in only]
+        ignored = [e for e in ignored if e.batch_date is None or e.batch_date in only]
     audit.ensure_schema(conn)
     files = pending_files(batches)
     if reload is not None:
         _check_reload(conn, batches, reload, landing_dir)
     ensure_raw_tables(conn, sorted({f.entity for f in files}, key=_order))
+    if data_dir is None:
+        data_dir = server_data_dir(conn)
     jobs = max(1, min(workers or DEFAULT_WORKERS, len(files)))
-    outcomes = _Run(conn, files, reload, jobs, on_file).run() if files else []
-    ignored = [path for batch in batches for path in batch.unknown_files]
-    return IngestResult(outcomes, workers=jobs, ignored=ignored)
+    run = _Run(
+        conn,
+        files,
+        reload,
+        jobs,
+        on_file,
+        allow_late_batch=allow_late_batch,
+        data_dir=data_dir,
+        refused_from=_refused_from(ignored),
+    )
+    outcomes = run.run() if files else []
+    return IngestResult(outcomes, workers=jobs, ignored_entries=list(ignored))
 
 
 def _order(entity: Entity) -> int:
     return LOAD_ORDER.index(entity.name)
+
+
+def _refused_from(ignored: list[Ignored]) -> dict[str, Ignored]:
+    """Per entity, its earliest refused entry of a batch: later batches of the
+    entity wait behind it, as they would behind a failed file (a refused batch
+    folder holds every entity)."""
+    first: dict[str, Ignored] = {}
+    for entry in ignored:
+        if not entry.refused or entry.batch_date is None:
+            continue
+        for name in [entry.entity] if entry.entity else LOAD_ORDER:
+            held = first.get(name)
+            if held is None or held.batch_date is None or entry.batch_date < held.batch_date:
+                first[name] = entry
+    return first
 
 
 def _check_reload(
@@ -135,6 +181,10 @@ class _Scheduler:
             self._stopped = True
             self._cond.notify_all()
 
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
 
 _DONE = object()
 
@@ -150,6 +200,10 @@ class _Run:
         reload: date | None,
         jobs: int,
         on_file: Callable[[FileResult], None] | None,
+        *,
+        allow_late_batch: bool = False,
+        data_dir: Path | None = None,
+        refused_from: dict[str, Ignored] | None = None,
     ) -> None:
         self.conn = conn
         self.files = files
@@ -160,6 +214,9 @@ class _Run:
         self.events: queue.Queue[Any] = queue.Queue()
         self.worker_conns: list[psycopg.Connection] = []
         self._lock = threading.Lock()
+        self.allow_late_batch = allow_late_batch
+        self.data_dir = data_dir
+        self.refused_from = refused_from or {}
 
     def run(self) -> list[FileResult]:
         threads = [
@@ -227,7 +284,8 @@ class _Run:
                 if worker_conn is None or worker_conn.broken or worker_conn.closed:
                     worker_conn = self._connect()
                 outcome = self._load(worker_conn, file)
-                self.scheduler.done(file, outcome.status == "failed")
+                # a refused late batch is out of order already: nothing waits for it
+                self.scheduler.done(file, outcome.status == "failed" and not outcome.late_batch)
                 self.events.put((index, outcome))
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             self.events.put(exc)
@@ -237,18 +295,47 @@ class _Run:
             self.events.put(_DONE)
 
     def _load(self, worker_conn: psycopg.Connection, file: LandingFile) -> FileResult:
+        """Load one file; after a failure that left dead rows, give their space back."""
+        progress = LoadProgress()
+        outcome = self._attempt(worker_conn, file, progress)
+        if outcome.status == "failed" and progress.wrote_rows and not self.scheduler.stopped:
+            hint = give_space_back(self.conn, file.entity)
+            if hint is not None:
+                outcome.hint = hint
+                outcome.error = f"{outcome.error}; {hint}"
+        return outcome
+
+    def _waits(self, worker_conn: psycopg.Connection, file: LandingFile) -> str | None:
+        """Why a file not loaded before must wait, if it must."""
+        name = file.entity.name
+        refused = self.refused_from.get(name)
+        if refused is not None and refused.batch_date and file.batch_date > refused.batch_date:
+            reason = f"waits for the refused {refused.path} ({refused.reason})"
+        elif name in self.scheduler.blocked:
+            reason = f"waits for an earlier failed batch of {name}"
+        else:
+            return None
+        return None if previous_loads(worker_conn, file) else f"{file.path}: {reason}"
+
+    def _attempt(
+        self, worker_conn: psycopg.Connection, file: LandingFile, progress: LoadProgress
+    ) -> FileResult:
         """Load one file; every way it can fail becomes a failed result."""
         started = datetime.now().astimezone()
         try:
-            if file.entity.name in self.scheduler.blocked and not previous_loads(worker_conn, file):
-                return FileResult(
-                    file,
-                    "failed",
-                    attempted=False,
-                    started_at=started,
-                    error=f"{file.path}: waits for an earlier failed batch of {file.entity.name}",
-                )
-            return load_file(worker_conn, file, replace=file.batch_date == self.reload)
+            waits = self._waits(worker_conn, file)
+            if waits is not None:
+                return FileResult(file, "failed", attempted=False, started_at=started, error=waits)
+            return load_file(
+                worker_conn,
+                file,
+                replace=file.batch_date == self.reload,
+                allow_late_batch=self.allow_late_batch,
+                data_dir=self.data_dir,
+                progress=progress,
+            )
+        except LateBatchError as exc:
+            return FileResult(file, "failed", error=str(exc), started_at=started, late_batch=True)
         except IngestError as exc:
             error = str(exc)
         except psycopg.OperationalError as exc:
@@ -278,17 +365,20 @@ def _record_failure(conn: psycopg.Connection, outcome: FileResult) -> None:
     """A failed file's manifest row: its error, when it started and ended."""
     file = outcome.file
     try:
-        content_hash, size, _ = file_digest(file.path)
+        content_hash, size, _ = file_digest(file.source)
     except OSError:
         content_hash, size = "", 0
     conn.execute(
-        "insert into audit.load_manifest (batch_date, entity, file_path, file_size,"
-        " content_hash, status, error, started_at, finished_at)"
-        " values (%s, %s, %s, %s, %s, 'failed', %s, coalesce(%s, now()), clock_timestamp())",
+        "insert into audit.load_manifest (batch_date, entity, file_path, source_path,"
+        " late_batch, file_size, content_hash, status, error, started_at, finished_at)"
+        " values (%s, %s, %s, %s, %s, %s, %s, 'failed', %s, coalesce(%s, now()),"
+        " clock_timestamp())",
         (
             file.batch_date,
             file.entity.name,
             file.relative_path,
+            file.source_text,
+            outcome.late_batch,
             size,
             content_hash,
             outcome.error,
