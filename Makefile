@@ -16,7 +16,7 @@ LANDING ?= data/landing
 help:
 	@echo "make demo   set up, start the embedded PostgreSQL, generate the demo data, run the pipeline"
 	@echo "make test   set up and run every test (pytest, dbt build on a test database of its own)"
-	@echo "make bench  benchmarks; results go to docs/benchmarks/"
+	@echo "make bench  the benchmark (scales 0.1 and 1; SCALE=10 for the large run): docs/benchmarks.md"
 	@echo "make lint   ruff over the Python package and tests"
 	@echo "make docs   dbt docs generate on the demo database (then: dbt docs serve)"
 	@echo "make clean  remove dbt artefacts; make distclean also removes .venv, .warehouse and data/"
@@ -38,8 +38,8 @@ demo: setup $(LANDING)/.generated
 	$(WAREHOUSE) db start
 	$(WAREHOUSE) run --landing $(LANDING)
 	@echo
-	@echo "The warehouse is up: $$($(WAREHOUSE) db url)"
-	@echo "  query it:        $(WAREHOUSE) db psql   (or any client at that URL)"
+	@echo "The warehouse is up (the password is in .warehouse/secrets/, never printed here)."
+	@echo "  query it:        $(WAREHOUSE) db psql   (or any client: psql \"\$$($(WAREHOUSE) db url)\")"
 	@echo "  plain dbt, psql: eval \"\$$($(WAREHOUSE) env)\"   then  dbt build | dbt docs generate && dbt docs serve | psql"
 	@echo "  stop the server: $(WAREHOUSE) db stop"
 
@@ -51,9 +51,9 @@ lint: setup
 	$(BIN)/ruff check scripts
 	$(BIN)/ruff format --check scripts
 
+# Scales 0.1 and 1, or the one SCALE names (make bench SCALE=10); docs/benchmarks.md.
 bench: setup
-	$(BIN)/python -m warehouse.bench.generator
-	$(BIN)/python -m warehouse.bench.ingest
+	$(BIN)/python -m warehouse.bench $(if $(SCALE),--scale $(SCALE))
 
 docs: setup
 	$(WAREHOUSE) db start

@@ -1,43 +1,39 @@
-"""Benchmark of the ingestion next to a bare `psql \\copy` of the same files.
+"""The ingestion next to a bare `psql \\copy` of the same files, and next to
+the row-by-row ways (one INSERT per row, ``executemany``) it replaces.
 
-Generates a clean ``--scale 1 --days 7 --seed 42`` landing zone, makes a copy
-of it with 0.1 % of the data lines broken (a field too few, an unterminated
-quote, a byte that is not UTF-8, in turn), then, round after round in one run:
+On a clean landing zone and a copy of it with 0.1 % of the data lines broken
+(a field too few, an unterminated quote, a byte that is not UTF-8, in turn),
+round after round:
 
 - bare COPY: one psql session, one ``\\copy ... (format csv, header true)`` per
   file in batch-date order, into tables of the contract's columns as text;
 - ``ingest_landing`` on the clean files (in parallel, and on one connection);
-- ``ingest_landing`` on the dirty copy (bare COPY cannot load those at all).
+- ``ingest_landing`` on the dirty copy (bare COPY cannot load those at all);
+- on a sample of one file: COPY, ``executemany`` and one INSERT per row.
 
-Each run gets a fresh database on the warehouse's server. Reports the median
-of the rounds and writes docs/benchmarks/ingest.md.
-
-    python -m warehouse.bench.ingest [--rounds 5] [--scale 1] [--output PATH]
+Each run gets a fresh database on the warehouse's server.
 """
 
 from __future__ import annotations
 
-import argparse
+import csv
+import io
 import os
 import random
 import shutil
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 from psycopg import sql
 
 from warehouse import db, embedded
-from warehouse.bench.machine import describe_machine
 from warehouse.config import load_settings
-from warehouse.contract import ENTITIES, ENTITY_BY_NAME
-from warehouse.ingest import DEFAULT_WORKERS, ingest_landing
+from warehouse.contract import ENTITIES
+from warehouse.ingest import ingest_landing
 from warehouse.landing import discover
 
 BROKEN_SHARE = 0.001
@@ -65,24 +61,6 @@ class Case:
 
 
 # ---------------------------------------------------------------- the files
-
-
-def generate(out: Path, scale: float, days: int, seed: int) -> None:
-    warehouse = Path(sys.executable).parent / "warehouse"
-    command = [
-        str(warehouse),
-        "generate",
-        "--scale",
-        str(scale),
-        "--days",
-        str(days),
-        "--seed",
-        str(seed),
-        "--clean",
-        "--out",
-        str(out),
-    ]
-    subprocess.run(command, check=True, capture_output=True)
 
 
 def data_lines(landing: Path) -> int:
@@ -177,150 +155,131 @@ def warehouse_ingest(conn: db.Connection, landing: Path, workers: int) -> tuple[
     return seconds, result.rows_loaded, result.rows_quarantined
 
 
-def timed_rounds(rounds: int, runs: list[tuple[Case, Callable[[], float]]]) -> None:
-    """Interleave the runs round after round, so a busy moment hits them all."""
-    for n in range(1, rounds + 1):
-        for case, run in runs:
-            seconds = run()
-            case.seconds.append(seconds)
-            print(f"round {n}: {case.name}: {seconds:.2f} s", flush=True)
+def sample_rows(path: Path, rows: int) -> tuple[list[str], list[list[str]], bytes]:
+    """The header and the first ``rows`` data rows of a clean file, parsed and as CSV."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        data = [row for _, row in zip(range(rows), reader, strict=False)]
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([header, *data])
+    return header, data, text.getvalue().encode()
 
 
-# ---------------------------------------------------------------- the report
-
-
-def render(cases: list[Case], bare: Case, context: dict[str, str]) -> str:
-    lines = [
-        "# Ingestion benchmark",
-        "",
-        *(f"- {key}: {value}" for key, value in context.items()),
-        "",
-        "| run | rows | seconds (median) | all rounds | rows/s | × bare COPY |",
-        "| --- | ---: | ---: | --- | ---: | ---: |",
-    ]
-    for case in cases:
-        rounds = ", ".join(f"{s:.2f}" for s in case.seconds)
-        lines.append(
-            f"| {case.name} | {case.rows:,} | {case.median:.2f} | {rounds} | "
-            f"{case.rate:,.0f} | {case.rate / bare.rate:.2f} |"
-        )
-    lines.append("")
-    lines += [f"- {case.name}: {case.note}" for case in cases if case.note]
-    lines.append("")
-    return "\n".join(lines)
-
-
-def verdict(bare: Case, parallel: Case, serial: Case, soiled: Case) -> list[str]:
-    """The targets and the parallel-load question, answered from the numbers."""
-
-    def met(case: Case, target: float) -> str:
-        ratio = case.rate / bare.rate
-        return (
-            f"{ratio:.2f} × bare COPY (target {target}: {'met' if ratio >= target else 'MISSED'})"
-        )
-
-    speedup = serial.median / parallel.median
-    return [
-        "## Reading",
-        "",
-        f"- clean files: {met(parallel, TARGET_CLEAN)}",
-        f"- 0.1 % bad lines: {met(soiled, TARGET_DIRTY)}",
-        f"- parallel loads: {speedup:.2f}× faster on {parallel.name.rsplit(', ', 1)[1]} than on "
-        f"one ({'kept' if speedup > 1.05 else 'no gain'}); on one connection the clean load "
-        f"reaches {serial.rate / bare.rate:.2f} × bare COPY",
-        "- bare COPY writes the source columns only; the ingestion also writes the load "
-        "metadata (batch, file, line, load id, loaded-at), keeps a manifest and checks "
-        "every file's line count, in one transaction per file",
-        "",
-    ]
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m warehouse.bench.ingest", description=__doc__.splitlines()[0]
+def row_by_row_rates(conn: db.Connection, path: Path, rows: int) -> tuple[int, dict[str, float]]:
+    """Rows per second of COPY, ``executemany`` and one INSERT per row, loading
+    the same sample of ``path`` into a table of text columns, one transaction each."""
+    header, data, as_csv = sample_rows(path, rows)
+    target = fresh_database(conn)
+    table = sql.Identifier("sample")
+    columns = sql.SQL(", ").join(map(sql.Identifier, header))
+    insert = sql.SQL("insert into {} ({}) values ({})").format(
+        table, columns, sql.SQL(", ").join(sql.Placeholder() * len(header))
     )
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--days", type=int, default=7)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
-    parser.add_argument("--output", type=Path, default=None, help="markdown file to write")
-    args = parser.parse_args(argv)
-    settings = load_settings()
-    output = args.output or settings.project_dir / "docs" / "benchmarks" / "ingest.md"
-    conn = db.resolve(settings)
-    db.ensure_server(settings, conn)
 
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
-        clean, dirty = Path(tmp) / "clean", Path(tmp) / "dirty"
-        generate(clean, args.scale, args.days, args.seed)
-        broken = make_dirty(clean, dirty, BROKEN_SHARE, args.seed)
-        rows = data_lines(clean)
-        print(f"{rows:,} data lines; dirty copy: {broken:,} broken", flush=True)
+    def copy(pg: psycopg.Connection) -> None:
+        with pg.cursor().copy(
+            sql.SQL("copy {} ({}) from stdin (format csv, header true)").format(table, columns)
+        ) as copying:
+            copying.write(as_csv)
 
-        bare = Case("bare psql \\copy, clean files", rows)
-        parallel = Case(f"warehouse ingest, clean files, {args.workers} connections", rows)
-        serial = Case("warehouse ingest, clean files, 1 connection", rows)
-        soiled = Case(f"warehouse ingest, 0.1 % bad lines, {args.workers} connections", rows)
-        _, bare_dirty_error = bare_copy(conn, dirty)
+    def executemany(pg: psycopg.Connection) -> None:
+        pg.cursor().executemany(insert, data)
 
-        def bare_run() -> float:
-            seconds, error = bare_copy(conn, clean)
-            if error:
-                raise SystemExit(f"bare COPY failed: {error}")
-            return seconds
+    def one_insert_per_row(pg: psycopg.Connection) -> None:
+        for row in data:
+            pg.execute(insert, row)
 
-        def ours(landing: Path, workers: int, case: Case) -> Callable[[], float]:
-            def run() -> float:
-                seconds, loaded, quarantined = warehouse_ingest(conn, landing, workers)
-                assert loaded + quarantined == rows, (loaded, quarantined, rows)
-                if quarantined:
-                    case.note = (
-                        f"{quarantined:,} lines quarantined, {loaded:,} rows loaded; bare COPY "
-                        f"of the same files stops at the first bad line (`{bare_dirty_error}`)"
-                    )
-                return seconds
-
-            return run
-
-        with_load = os.getloadavg()[0]
-        timed_rounds(
-            args.rounds,
-            [
-                (bare, bare_run),
-                (parallel, ours(clean, args.workers, parallel)),
-                (serial, ours(clean, 1, serial)),
-                (soiled, ours(dirty, args.workers, soiled)),
-            ],
+    rates = {}
+    with db.connect(target) as pg:
+        pg.execute(
+            sql.SQL("create table {} ({})").format(
+                table,
+                sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in header),
+            )
         )
-        db.drop_database(db.admin_connection(load_settings(), conn), BENCH_DB)
+        pg.commit()
+        for name, load in (
+            ("COPY", copy),
+            ("executemany", executemany),
+            ("one INSERT per row", one_insert_per_row),
+        ):
+            pg.execute(sql.SQL("truncate {}").format(table))
+            pg.commit()
+            started = time.perf_counter()
+            load(pg)
+            pg.commit()
+            rates[name] = len(data) / (time.perf_counter() - started)
+            loaded = pg.execute(sql.SQL("select count(*) from {}").format(table)).fetchone()[0]
+            if loaded != len(data):
+                raise RuntimeError(f"{name} loaded {loaded} of {len(data)} rows")
+    return len(data), rates
 
-    with db.connect(conn.with_database("postgres")) as pg:
-        version = pg.execute("show server_version").fetchone()[0]
-    cases = [bare, parallel, serial, soiled]
-    context = {
-        "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "machine": describe_machine(),
-        "server": f"PostgreSQL {version} ({'embedded' if conn.embedded else conn.url()})",
-        "command": f"`python -m warehouse.bench.ingest --rounds {args.rounds}`",
-        "data": f"`warehouse generate --scale {args.scale:g} --days {args.days} --seed "
-        f"{args.seed} --clean`: {len(ENTITY_BY_NAME)} entities, {rows:,} data lines; the dirty "
-        f"copy has {broken:,} ({BROKEN_SHARE:.1%}) lines broken",
-        "load average at the start": f"{with_load:.2f} (the machine is shared)",
-        "targets": f"clean ≥ {TARGET_CLEAN} × bare COPY, 0.1 % bad lines ≥ {TARGET_DIRTY} ×",
+
+def compare_ingestion(
+    conn: db.Connection, clean: Path, dirty: Path, rounds: int, workers: int, sample: int
+) -> dict:
+    """Every way of loading, interleaved round after round (so that a busy
+    moment of the machine hits them all); medians and rates."""
+    rows = data_lines(clean)
+    _, bare_dirty_error = bare_copy(conn, dirty)
+    cases = {
+        "bare": Case("bare psql \\copy, clean files", rows),
+        "parallel": Case(f"warehouse ingest, clean files, {workers} connections", rows),
+        "serial": Case("warehouse ingest, clean files, 1 connection", rows),
+        "dirty": Case(
+            f"warehouse ingest, {BROKEN_SHARE:.1%} bad lines, {workers} connections", rows
+        ),
     }
-    output.parent.mkdir(parents=True, exist_ok=True)
-    report = (
-        render(cases, bare, context) + "\n" + "\n".join(verdict(bare, parallel, serial, soiled))
-    )
-    output.write_text(report, encoding="utf-8")
-    for case in cases:
+    quarantined = 0
+    for n in range(1, rounds + 1):
+        seconds, error = bare_copy(conn, clean)
+        if error:
+            raise RuntimeError(f"bare COPY failed: {error}")
+        cases["bare"].seconds.append(seconds)
+        for key, landing, count in (
+            ("parallel", clean, workers),
+            ("serial", clean, 1),
+            ("dirty", dirty, workers),
+        ):
+            seconds, loaded, quarantined_now = warehouse_ingest(conn, landing, count)
+            if loaded + quarantined_now != rows:
+                raise RuntimeError(f"{key}: {loaded} + {quarantined_now} lines != {rows}")
+            cases[key].seconds.append(seconds)
+            quarantined = max(quarantined, quarantined_now)
         print(
-            f"{case.name}: {case.median:.2f} s, {case.rate:,.0f} rows/s, "
-            f"{case.rate / bare.rate:.2f} × bare COPY"
+            f"  ingestion round {n}: "
+            + ", ".join(f"{k} {c.seconds[-1]:.2f} s" for k, c in cases.items()),
+            flush=True,
         )
-    print(f"wrote {output}")
-
-
-if __name__ == "__main__":
-    main()
+    history = min(discover(clean), key=lambda b: b.batch_date)
+    sample_file = next(f.path for f in history.files if f.entity.name == "orders")
+    measured = [row_by_row_rates(conn, sample_file, sample) for _ in range(rounds)]
+    row_rates = [rates for _, rates in measured]
+    db.drop_database(db.admin_connection(load_settings(), conn), BENCH_DB)
+    bare = cases["bare"]
+    return {
+        "rows": rows,
+        "cases": [
+            {
+                "name": c.name,
+                "seconds": c.seconds,
+                "median_s": c.median,
+                "rows_per_s": c.rate,
+                "vs_bare": c.rate / bare.rate,
+            }
+            for c in cases.values()
+        ],
+        "one_connection_vs_bare": cases["serial"].rate / bare.rate,
+        "parallel_vs_bare": cases["parallel"].rate / bare.rate,
+        "dirty_vs_bare": cases["dirty"].rate / bare.rate,
+        "dirty_quarantined": quarantined,
+        "bare_dirty_error": bare_dirty_error,
+        "row_by_row": {
+            "sample_rows": measured[0][0],
+            "sample_file": f"{history.batch_date}/orders.csv",
+            "rows_per_s": {
+                name: statistics.median(r[name] for r in row_rates) for name in row_rates[0]
+            },
+        },
+    }
