@@ -9,6 +9,7 @@ leader that processes rows too. Results must not depend on the plan."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +17,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from psycopg import sql
 
@@ -93,8 +96,11 @@ def server(settings: Settings) -> Iterator[db.Connection]:
     if conn.embedded:
         with db.connect(admin_of(conn), autocommit=True) as admin:
             for name, value in FORCED_PARALLEL.items():
-                admin.execute(sql.SQL("alter system set {} = {}").format(
-                    sql.Identifier(name), sql.Literal(value)))
+                admin.execute(
+                    sql.SQL("alter system set {} = {}").format(
+                        sql.Identifier(name), sql.Literal(value)
+                    )
+                )
             admin.execute("select pg_reload_conf()")
     yield conn
     if conn.embedded:
@@ -116,8 +122,11 @@ def create_test_database(server: db.Connection, name: str) -> db.Connection:
             create = sql.SQL("{} owner {}").format(create, sql.Identifier(server.user))
         admin.execute(create)
         for setting, value in FORCED_PARALLEL.items():
-            admin.execute(sql.SQL("alter database {} set {} = {}").format(
-                sql.Identifier(name), sql.Identifier(setting), sql.Literal(value)))
+            admin.execute(
+                sql.SQL("alter database {} set {} = {}").format(
+                    sql.Identifier(name), sql.Identifier(setting), sql.Literal(value)
+                )
+            )
     return server.with_database(name)
 
 
@@ -130,6 +139,26 @@ def fresh_db(server: db.Connection) -> Iterator[db.Connection]:
         yield server.with_database(name)
     finally:
         db.drop_database(admin_of(server), name)
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    """A copy of the fixture landing zone (tests/fixtures/landing) to change at will."""
+    target = tmp_path / "landing"
+    shutil.copytree(FIXTURES / "landing", target)
+    return target
+
+
+@pytest.fixture
+def pg(fresh_db: db.Connection) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to a fresh database."""
+    with db.connect(fresh_db, autocommit=True) as conn:
+        yield conn
+
+
+def one(pg: psycopg.Connection, query: str, params: tuple = ()) -> Any:
+    """The first column of the first row of ``query``."""
+    return pg.execute(query, params).fetchone()[0]
 
 
 def db_env(conn: db.Connection) -> dict[str, str]:

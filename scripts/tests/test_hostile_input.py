@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from warehouse.contract import ENTITY_BY_NAME
 from warehouse.ingest import IngestError, ingest_landing, load, space
 from warehouse.landing import discover
 
-from .conftest import FIXTURES, PROJECT_DIR, WAREHOUSE, db_env, run_cli
+from .conftest import FIXTURES, PROJECT_DIR, WAREHOUSE, db_env, one, run_cli
 
 ORDERS = ENTITY_BY_NAME["orders"]
 ORDERS_HEADER = ",".join(ORDERS.column_names)
@@ -48,23 +47,6 @@ def write(landing: Path, relative: str, content: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content)
     return path
-
-
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    target = tmp_path / "landing"
-    shutil.copytree(FIXTURES / "landing", target)
-    return target
-
-
-@pytest.fixture
-def pg(fresh_db: db.Connection) -> Iterator[psycopg.Connection]:
-    with db.connect(fresh_db, autocommit=True) as conn:
-        yield conn
-
-
-def one(pg: psycopg.Connection, query: str, params: tuple = ()) -> Any:
-    return pg.execute(query, params).fetchone()[0]
 
 
 def one_line(text: str) -> str:

@@ -4,9 +4,7 @@ watermarks and the record of failures."""
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from warehouse import db
 from warehouse.contract import ENTITY_BY_NAME
 from warehouse.ingest import IngestError, ensure_raw_tables, ingest_landing, raw_table_ddl
 
-from .conftest import FIXTURES, db_env, run_cli
+from .conftest import db_env, one, run_cli
 
 pytestmark = pytest.mark.db
 
@@ -37,23 +35,6 @@ def write_batch(landing: Path, batch: str, name: str, content: bytes | str) -> P
     path = folder / name
     path.write_bytes(content.encode() if isinstance(content, str) else content)
     return path
-
-
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    target = tmp_path / "landing"
-    shutil.copytree(FIXTURES / "landing", target)
-    return target
-
-
-@pytest.fixture
-def pg(fresh_db: db.Connection) -> Iterator[psycopg.Connection]:
-    with db.connect(fresh_db, autocommit=True) as conn:
-        yield conn
-
-
-def one(pg: psycopg.Connection, query: str, params: tuple = ()) -> object:
-    return pg.execute(query, params).fetchone()[0]
 
 
 # ------------------------------------------------------------------ basics
