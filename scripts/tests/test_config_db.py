@@ -73,7 +73,7 @@ def test_a_bad_port_setting_is_a_clear_error(tmp_path: Path) -> None:
     [
         ('FATAL:  password authentication failed for user "etl"', "check PGUSER and PGPASSWORD"),
         ("connection refused\n\tIs the server running", "connection refused"),
-        ('FATAL:  database "nope" does not exist', "fix PGDATABASE"),
+        ('FATAL:  database "nope" does not exist', "(createdb analytics), or set PGDATABASE"),
         ('FATAL:  role "ghost" does not exist', "fix PGUSER"),
         ('could not translate host name "x" to address', "fix PGHOST"),
     ],

@@ -27,6 +27,7 @@ def external(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     admin = db.Connection("127.0.0.1", port, "postgres", superuser, "postgres", embedded=False)
     with db.connect(admin, autocommit=True) as pg:
         pg.execute(f"create role etl login createdb password '{PASSWORD}'")
+        pg.execute("create database ext_warehouse owner etl")
     yield port
     embedded.stop(pgdata)
 
@@ -85,3 +86,20 @@ def test_an_unreachable_server_is_one_clear_line(tmp_path: Path) -> None:
         f"error: cannot connect to PostgreSQL at 127.0.0.1:{port} (connection refused): "
         "start that server, fix PGHOST/PGPORT, or unset PGHOST to use the embedded database"
     )
+
+
+def test_a_database_missing_on_the_server_is_an_error_never_created(
+    external: int, tmp_path: Path
+) -> None:
+    """A typo in PGDATABASE must not build a second warehouse somewhere."""
+    env = {**external_env(external, tmp_path), "PGDATABASE": "nosuchdb"}
+    for command in (["status"], ["ingest", "--landing", str(FIXTURES / "landing")]):
+        result = run_cli(*command, env=env)
+        assert result.returncode == 1, result.output
+        assert result.stderr.strip() == (
+            f"error: database 'nosuchdb' does not exist on 127.0.0.1:{external}: create it "
+            "(createdb nosuchdb), or set PGDATABASE to the warehouse's database"
+        )
+    conn = db.Connection("127.0.0.1", external, "etl", PASSWORD, "postgres", embedded=False)
+    with db.connect(conn) as pg:
+        assert pg.execute("select 1 from pg_database where datname = 'nosuchdb'").fetchone() is None

@@ -16,8 +16,8 @@ from typing import Annotated
 
 import typer
 
+from warehouse import __version__, db, embedded, pipeline, secrets
 from warehouse import console as output
-from warehouse import db, embedded, pipeline, secrets
 from warehouse.config import Settings, load_settings
 from warehouse.contract import parse_batch_date
 from warehouse.dbt_runner import dbt_environment, write_profile
@@ -35,9 +35,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-db_app = typer.Typer(help="The PostgreSQL the warehouse uses (embedded unless PGHOST is set).")
+db_app = typer.Typer(
+    help="The PostgreSQL the warehouse uses (embedded unless PGHOST is set).",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
-pii_app = typer.Typer(help="Personal data: the pseudonym key (docs/data-protection.md).")
+pii_app = typer.Typer(
+    help="Personal data: the pseudonym key (docs/data-protection.md).", no_args_is_help=True
+)
 app.add_typer(pii_app, name="pii")
 
 LandingOption = Annotated[
@@ -49,6 +54,24 @@ LandingOption = Annotated[
         file_okay=False,
     ),
 ]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"warehouse {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_show_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """E-commerce analytics warehouse: generate, ingest and build with dbt on PostgreSQL."""
 
 
 def _context() -> tuple[Settings, db.Connection]:
@@ -351,19 +374,18 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main() -> None:
     """Entry point: a user error is one clear line on stderr and its exit code
-    (1; 3 when the database is busy), never a traceback."""
-    import click
-
+    (1; 3 when the database is busy), a usage error one line and the usage
+    (exit 2), never a traceback."""
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         code = app(standalone_mode=False)
     except WarehouseError as exc:
         err_console.print(f"[red]error[/]: {exc}", highlight=False)
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         err_console.print("interrupted")
         sys.exit(130)
+    except typer.TyperException as exc:  # click's errors (typer bundles its own click)
+        exc.show()
+        sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)

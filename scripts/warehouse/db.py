@@ -8,8 +8,9 @@ or reused. This is the only module that opens connections.
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 
 import psycopg
@@ -223,8 +224,12 @@ def adopt_database(settings: Settings, conn: Connection) -> None:
 
 
 def ensure_database(settings: Settings, conn: Connection) -> None:
-    """Start or reach the server, then create the target database if it is
-    missing (on the embedded server: owned by the ETL role)."""
+    """Start or reach the server, then make sure the target database exists.
+
+    The embedded server's database is the warehouse's own: created when
+    missing, owned by the ETL role. On a server PGHOST names the database is
+    the user's: a missing one is an error (a typo in PGDATABASE must not
+    create a second warehouse), never created silently."""
     ensure_server(settings, conn)
     with connect(admin_connection(settings, conn), autocommit=True) as admin:
         exists = admin.execute(
@@ -232,20 +237,16 @@ def ensure_database(settings: Settings, conn: Connection) -> None:
         ).fetchone()
         if exists and conn.embedded:
             adopt_database(settings, conn)
-        if not exists:
-            create = sql.SQL("create database {}").format(sql.Identifier(conn.dbname))
-            if conn.embedded:
-                create = sql.SQL("{} owner {}").format(create, sql.Identifier(conn.user))
-            try:
-                admin.execute(create)
-            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
-                pass  # another command created it at the same moment
-            except psycopg.errors.InsufficientPrivilege:
-                raise DatabaseError(
-                    f"database {conn.dbname!r} does not exist on {conn.host}:{conn.port} and "
-                    f"user {conn.user!r} may not create it: create it, or set PGDATABASE "
-                    f"to one that exists"
-                ) from None
+        if exists:
+            return
+        if not conn.embedded:
+            raise DatabaseError(missing_database(conn))
+        create = sql.SQL("create database {} owner {}").format(
+            sql.Identifier(conn.dbname), sql.Identifier(conn.user)
+        )
+        # another command may create it at the same moment
+        with suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            admin.execute(create)
 
 
 def drop_database(conn: Connection, dbname: str) -> None:
@@ -299,6 +300,13 @@ def connect(
         connection.close()
 
 
+def missing_database(conn: Connection) -> str:
+    return (
+        f"database {conn.dbname!r} does not exist on {conn.host}:{conn.port}: create it "
+        f"(createdb {shlex.quote(conn.dbname)}), or set PGDATABASE to the warehouse's database"
+    )
+
+
 def explain_connect_error(conn: Connection, message: str) -> str:
     """Turn libpq's connection error into one line: the cause and what to do."""
     where = f"{conn.host}:{conn.port}"
@@ -313,7 +321,7 @@ def explain_connect_error(conn: Connection, message: str) -> str:
             f"check PGUSER and PGPASSWORD (or ~/.pgpass)"
         )
     if "does not exist" in lowered and "database" in lowered:
-        return f"database {conn.dbname!r} does not exist at {where}: create it or fix PGDATABASE"
+        return missing_database(conn)
     if "role" in lowered and "does not exist" in lowered:
         return f"user {conn.user!r} does not exist at {where}: fix PGUSER"
     if "connection refused" in lowered or "could not connect" in lowered:
