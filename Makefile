@@ -11,7 +11,7 @@ WAREHOUSE := $(BIN)/warehouse
 DEMO_ARGS ?= --scale 0.1 --days 7 --seed 42
 LANDING ?= data/landing
 
-.PHONY: help setup demo test lint bench docs clean distclean
+.PHONY: help setup demo demo-data test lint bench docs clean distclean
 
 help:
 	@echo "make demo   set up, start the embedded PostgreSQL, generate the demo data, run the pipeline"
@@ -29,18 +29,29 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# Generated once; the generator is deterministic, so the stamp stands for the arguments.
-$(LANDING)/.generated: | setup
-	$(WAREHOUSE) generate $(DEMO_ARGS) --out $(LANDING)
-	@touch $@
+# The demo data: generated once (the generator is deterministic, so the stamp
+# holds the arguments), and again, after `warehouse reset`, when they change:
+# make demo DEMO_ARGS="--scale 0.2 --days 3".
+DEMO_STAMP := .warehouse/demo.args
 
-demo: setup $(LANDING)/.generated
+demo-data: setup
+	@want="$(DEMO_ARGS) --out $(LANDING)"; \
+	if [ "$$(cat $(DEMO_STAMP) 2>/dev/null)" != "$$want" ]; then \
+	    if [ -f $(DEMO_STAMP) ] || [ -f $(LANDING)/.generated ]; then \
+	        $(WAREHOUSE) reset --yes --landing $(LANDING) || exit 1; \
+	    fi; \
+	    $(WAREHOUSE) generate $(DEMO_ARGS) --out $(LANDING) || exit 1; \
+	    mkdir -p $(dir $(DEMO_STAMP)) && echo "$$want" > $(DEMO_STAMP); \
+	fi
+
+demo: demo-data
 	$(WAREHOUSE) db start
 	$(WAREHOUSE) run --landing $(LANDING)
 	@echo
 	@echo "The warehouse is up (the password is in .warehouse/secrets/, never printed here)."
 	@echo "  query it:        $(WAREHOUSE) db psql   (or any client: psql \"\$$($(WAREHOUSE) db url)\")"
-	@echo "  plain dbt, psql: eval \"\$$($(WAREHOUSE) env)\"   then  dbt build | dbt docs generate && dbt docs serve | psql"
+	@echo "  plain dbt, psql: eval \"\$$($(WAREHOUSE) env)\""
+	@echo "                   then any of: dbt build; dbt docs generate; dbt docs serve; psql"
 	@echo "  stop the server: $(WAREHOUSE) db stop"
 
 test: setup

@@ -25,6 +25,7 @@ from warehouse.errors import WarehouseError
 from warehouse.ingest import IngestError
 from warehouse.quality import alerts
 from warehouse.quality import report as quality_report
+from warehouse.reset import reset
 from warehouse.status import read_status
 
 console = output.console
@@ -345,6 +346,35 @@ def report(
     settings, conn = _context()
     html, json_path = quality_report.write_for_database(conn, out or settings.home / "reports")
     output.console.print(f"report: {html}\n  json: {json_path}", highlight=False, soft_wrap=True)
+
+
+@app.command("reset")
+def reset_command(
+    landing: LandingOption = None,
+    keep_landing: Annotated[
+        bool, typer.Option("--keep-landing", help="Drop the database only.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    wait: WaitOption = 0,
+) -> None:
+    """Start over: drop the warehouse database (every layer, load manifest, run
+    history) and delete the generated batches of the landing zone (nothing else
+    in it). Asks first, unless --yes."""
+    settings, conn = _context()
+    landing = None if keep_landing else (landing or settings.landing_dir)
+    what = f"drop the database {conn.url()}" + (
+        f" and delete the generated batches in {landing}" if landing else ""
+    )
+    if not yes:
+        if not sys.stdin.isatty():
+            raise typer.BadParameter(f"would {what}: pass --yes to confirm", param_hint="--yes")
+        typer.confirm(f"This will {what}. Go on?", abort=True)
+    outcome = reset(settings, conn, landing, wait)
+    dropped = "dropped" if outcome.database_dropped else "did not exist"
+    output.console.print(f"database {conn.dbname}: {dropped}", highlight=False)
+    if landing is not None:
+        removed = len(outcome.removed_batches)
+        output.console.print(f"{landing}: {removed} generated batches deleted", highlight=False)
 
 
 @app.command("status")

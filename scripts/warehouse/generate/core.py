@@ -55,6 +55,19 @@ def _is_own_batch(path: Path) -> bool:
     )
 
 
+def remove_generated(out: Path) -> list[Path]:
+    """Delete the batch folders the generator wrote in ``out`` (and the legacy
+    ``.generated`` stamp of older Makefiles); anything else stays. The folders
+    deleted."""
+    if not out.is_dir():
+        return []
+    removed = [entry for entry in sorted(out.iterdir()) if _is_own_batch(entry)]
+    for folder in removed:
+        shutil.rmtree(folder)
+    (out / ".generated").unlink(missing_ok=True)
+    return removed
+
+
 def prepare_out(out: Path, config: GeneratorConfig) -> None:
     """Refuse an --out that holds anything the generator did not write, or
     batches this run would not rewrite (they would be loaded as stale data)."""
