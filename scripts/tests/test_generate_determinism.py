@@ -13,10 +13,15 @@ from warehouse.contract import ENTITY_BY_NAME
 from warehouse.generate import GeneratorConfig, GeneratorError, generate_landing
 from warehouse.generate.command import generate_command
 
+from .conftest import run_cli
+
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +42,12 @@ def test_same_arguments_give_identical_bytes(runs: dict[str, Path]) -> None:
 
 def test_appending_a_day_leaves_earlier_batches_identical(runs: dict[str, Path]) -> None:
     a, c = _hashes(runs["a"]), _hashes(runs["c"])
-    assert sorted({k.split("/")[0] for k in c}) == ["2025-06-30", "2025-07-01", "2025-07-02",
-                                                    "2025-07-03"]
+    assert sorted({k.split("/")[0] for k in c}) == [
+        "2025-06-30",
+        "2025-07-01",
+        "2025-07-02",
+        "2025-07-03",
+    ]
     for name, digest in a.items():
         assert c[name] == digest, name
     assert len(c) > len(a)
@@ -91,9 +100,11 @@ def _app() -> typer.Typer:
 
 def test_cli_generates_and_prints_summary(tmp_path: Path) -> None:
     out = tmp_path / "landing"
-    res = CliRunner().invoke(_app(), ["generate", "--scale", "0.01", "--days", "1", "--seed",
-                                      "3", "--out", str(out), "--clean"],
-                            env={"COLUMNS": "200"})
+    res = CliRunner().invoke(
+        _app(),
+        ["generate", "--scale", "0.01", "--days", "1", "--seed", "3", "--out", str(out), "--clean"],
+        env={"COLUMNS": "200"},
+    )
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == ["2025-06-30", "2025-07-01"]
     assert "initial 2025-06-30" in res.output and "1 daily batches" in res.output
@@ -106,25 +117,27 @@ def test_cli_generates_and_prints_summary(tmp_path: Path) -> None:
     assert expected in " ".join(res.output.split()), res.output
 
 
-def test_cli_user_errors_are_one_line(tmp_path: Path) -> None:
+def test_cli_user_errors_are_one_line_on_stderr(tmp_path: Path) -> None:
+    """Like every command's: one line on stderr, exit 1, no traceback."""
     (tmp_path / "x.csv").write_text("a\n")
-    res = CliRunner().invoke(_app(), ["generate", "--scale", "0.01", "--out", str(tmp_path)])
-    assert res.exit_code == 2
-    assert res.output.strip().startswith("error:") and "Traceback" not in res.output
-    res = CliRunner().invoke(_app(), ["generate", "--scale", "0.01", "--out",
-                                      str(tmp_path / "n"), "--dirt-rate", "bogus=0.1"])
-    assert res.exit_code == 2 and "unknown defect kind" in res.output
-    res = CliRunner().invoke(_app(), ["generate", "--scale", "-1", "--out",
-                                      str(tmp_path / "n")])
-    assert res.exit_code == 2 and "scale" in res.output
+    for args, message in (
+        (["--out", str(tmp_path)], "which the generator did not write"),
+        (["--out", str(tmp_path / "n"), "--dirt-rate", "bogus=0.1"], "unknown defect kind"),
+        (["--out", str(tmp_path / "n"), "--scale", "-1"], "scale must be in (0, 100]"),
+    ):
+        res = run_cli("generate", "--scale", "0.01", *args)
+        assert (res.returncode, res.stdout.strip()) == (1, ""), res.output
+        assert res.stderr.startswith("error: ") and message in res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1, res.stderr
 
 
 def test_progress_has_one_finished_task_per_entity(tmp_path: Path) -> None:
     from rich.progress import Progress
 
     with Progress(disable=True) as progress:
-        generate_landing(GeneratorConfig(scale=0.01, days=1, clean=True), tmp_path,
-                         progress=progress)
+        generate_landing(
+            GeneratorConfig(scale=0.01, days=1, clean=True), tmp_path, progress=progress
+        )
     tasks = {t.description: t for t in progress.tasks}
     assert set(tasks) == set(ENTITY_BY_NAME)
     assert all(t.total == 2 and t.completed == 2 for t in tasks.values())

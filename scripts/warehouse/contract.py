@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 CONTRACT_VERSION = 1
 
@@ -191,11 +190,6 @@ RAW_METADATA_COLUMNS: tuple[str, ...] = (
     "_row_hash",
     "_extra_columns",
 )
-
-
-def entity_for_file(path: Path) -> Entity | None:
-    """The entity a landing file belongs to, by its file name, or None."""
-    return ENTITY_BY_NAME.get(path.stem) if path.suffix == ".csv" else None
 
 
 def parse_batch_date(name: str) -> date | None:

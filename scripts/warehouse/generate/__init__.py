@@ -10,7 +10,6 @@ from .config import (
     DEFAULT_DIRT_RATES,
     DEFECT_KINDS,
     GENERATOR_VERSION,
-    ConfigError,
     GeneratorConfig,
     GeneratorError,
 )
@@ -21,7 +20,6 @@ __all__ = [
     "DEFECT_KINDS",
     "GENERATOR_VERSION",
     "MANIFEST",
-    "ConfigError",
     "GenerateResult",
     "GeneratorConfig",
     "GeneratorError",

@@ -103,33 +103,31 @@ def generate_command(
 ) -> None:
     """Generate landing-zone batches: an initial history batch plus daily CDC batches."""
     console = Console()
-    try:
-        config = GeneratorConfig(
-            scale=scale,
-            days=days,
-            seed=seed,
-            clean=clean,
-            history_end=history_end.date()
-            if isinstance(history_end, datetime)
-            else date.fromisoformat(str(history_end)),
-            history_days=history_days,
-            dirt_multiplier=dirt_multiplier,
-            dirt_rates=_parse_rates(dirt_rate or []),
-            late_order_rate=late_order_rate,
-            late_customer_rate=late_customer_rate,
-        )
-        with Progress(
-            TextColumn("{task.description:<20}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            result = generate_landing(config, out, progress=progress)
-    except GeneratorError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(code=2) from None
+    # A GeneratorError (bad value, unusable --out) reaches cli.main: one line
+    # on stderr, exit 1, like every command's.
+    config = GeneratorConfig(
+        scale=scale,
+        days=days,
+        seed=seed,
+        clean=clean,
+        history_end=history_end.date()
+        if isinstance(history_end, datetime)
+        else date.fromisoformat(str(history_end)),
+        history_days=history_days,
+        dirt_multiplier=dirt_multiplier,
+        dirt_rates=_parse_rates(dirt_rate or []),
+        late_order_rate=late_order_rate,
+        late_customer_rate=late_customer_rate,
+    )
+    with Progress(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        result = generate_landing(config, out, progress=progress)
     console.print(summary_table(result))
     console.print(
         f"{result.total_rows:,} rows in {len(result.batches)} batches, {result.seconds:.1f} s"

@@ -40,10 +40,6 @@ class GeneratorError(WarehouseError):
     """A problem the user can fix; the CLI prints it as one line."""
 
 
-class ConfigError(GeneratorError, ValueError):
-    """A configuration a user can fix (bad scale, unknown defect kind ...)."""
-
-
 @dataclass(frozen=True)
 class GeneratorConfig:
     """What to generate.
@@ -74,24 +70,24 @@ class GeneratorConfig:
 
     def __post_init__(self) -> None:
         if not 0 < self.scale <= 100:
-            raise ConfigError(f"scale must be in (0, 100], got {self.scale}")
+            raise GeneratorError(f"scale must be in (0, 100], got {self.scale}")
         if not 0 <= self.days <= MAX_DAYS:
-            raise ConfigError(f"days must be in [0, {MAX_DAYS}], got {self.days}")
+            raise GeneratorError(f"days must be in [0, {MAX_DAYS}], got {self.days}")
         if not 60 <= self.history_days <= 3650:
-            raise ConfigError(f"history_days must be in [60, 3650], got {self.history_days}")
+            raise GeneratorError(f"history_days must be in [60, 3650], got {self.history_days}")
         if self.seed < 0:
-            raise ConfigError(f"seed must be >= 0, got {self.seed}")
+            raise GeneratorError(f"seed must be >= 0, got {self.seed}")
         if self.dirt_multiplier < 0:
-            raise ConfigError(f"dirt multiplier must be >= 0, got {self.dirt_multiplier}")
+            raise GeneratorError(f"dirt multiplier must be >= 0, got {self.dirt_multiplier}")
         for kind, rate in self.dirt_rates.items():
             if kind not in DEFAULT_DIRT_RATES:
                 known = ", ".join(DEFECT_KINDS)
-                raise ConfigError(f"unknown defect kind {kind!r} (known: {known})")
+                raise GeneratorError(f"unknown defect kind {kind!r} (known: {known})")
             if not 0 <= rate <= 1:
-                raise ConfigError(f"rate of {kind} must be in [0, 1], got {rate}")
+                raise GeneratorError(f"rate of {kind} must be in [0, 1], got {rate}")
         for name in ("late_order_rate", "late_customer_rate"):
             if not 0 <= getattr(self, name) <= 1:
-                raise ConfigError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+                raise GeneratorError(f"{name} must be in [0, 1], got {getattr(self, name)}")
 
     @property
     def first_daily(self) -> date:
