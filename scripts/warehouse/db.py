@@ -144,6 +144,8 @@ def ensure_server(settings: Settings, conn: Connection) -> None:
 
 #: The reader roles the dbt project grants to (vars analyst_role, pii_reader_role).
 READER_ROLES = ("warehouse_analyst", "warehouse_pii_reader")
+#: The advisory lock (class; object 1) under which a command checks the roles.
+ROLES_LOCK_CLASS = 0x57485253  # "WHRS"
 
 
 def secure_embedded(settings: Settings, conn: Connection) -> None:
@@ -164,16 +166,27 @@ def secure_embedded(settings: Settings, conn: Connection) -> None:
             )
             embedded.write_hba(settings.pgdata)
             pg.execute("select pg_reload_conf()")
-    with connect(admin, autocommit=True) as pg:
-        verifier = sql.Literal(secrets.scram_verifier(found.etl_password))
+    with connect(admin) as pg:
+        # One command at a time here (commands started together would update
+        # the same catalog rows: "tuple concurrently updated"); and no write
+        # at all when the roles are as they should be.
+        pg.execute("select pg_advisory_xact_lock(%s, %s)", (ROLES_LOCK_CLASS, 1))
         role = sql.Identifier(secrets.ETL_ROLE)
-        if pg.execute("select 1 from pg_roles where rolname = %s", (secrets.ETL_ROLE,)).fetchone():
-            pg.execute(sql.SQL("alter role {} login password {}").format(role, verifier))
-        else:
-            pg.execute(sql.SQL("create role {} login password {}").format(role, verifier))
+        found_role = pg.execute(
+            "select rolcanlogin, rolpassword from pg_authid where rolname = %s",
+            (secrets.ETL_ROLE,),
+        ).fetchone()
+        if found_role is None or not found_role[0]:
+            verifier = sql.Literal(secrets.scram_verifier(found.etl_password))
+            verb = "create" if found_role is None else "alter"
+            pg.execute(sql.SQL(verb + " role {} login password {}").format(role, verifier))
+        elif not secrets.verifier_matches(found_role[1], found.etl_password):
+            verifier = sql.Literal(secrets.scram_verifier(found.etl_password))
+            pg.execute(sql.SQL("alter role {} password {}").format(role, verifier))
         for reader in READER_ROLES:
             if not pg.execute("select 1 from pg_roles where rolname = %s", (reader,)).fetchone():
                 pg.execute(sql.SQL("create role {} nologin").format(sql.Identifier(reader)))
+        pg.commit()
     secrets.write_pgpass(found, settings.embedded_port)
 
 

@@ -59,16 +59,23 @@ def ensure_secrets(folder: Path) -> Secrets:
 
 
 def write_pgpass(found: Secrets, port: int) -> Path:
-    """A libpq password file for the ETL role on the embedded server's port."""
-    _write_private(found.pgpass, f"127.0.0.1:{port}:*:{ETL_ROLE}:{found.etl_password}\n")
+    """A libpq password file for the ETL role on the embedded server's port;
+    replaced whole (never seen half-written by a client reading it), and only
+    when its content changes."""
+    text = f"127.0.0.1:{port}:*:{ETL_ROLE}:{found.etl_password}\n"
+    if found.pgpass.exists() and found.pgpass.read_text() == text:
+        return found.pgpass
+    draft = found.pgpass.with_name(f".pgpass.{os.getpid()}")
+    _write_private(draft, text)
+    os.replace(draft, found.pgpass)
     return found.pgpass
 
 
-def scram_verifier(password: str, salt: bytes | None = None) -> str:
+def scram_verifier(password: str, salt: bytes | None = None, iterations: int = ITERATIONS) -> str:
     """The SCRAM-SHA-256 secret PostgreSQL stores for ``password``, computed here
     so that ALTER/CREATE ROLE ... PASSWORD never carries the password itself."""
     salt = salt or secrets.token_bytes(16)
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, ITERATIONS)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
     client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
     stored_key = hashlib.sha256(client_key).digest()
     server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
@@ -76,4 +83,18 @@ def scram_verifier(password: str, salt: bytes | None = None) -> str:
     def b64(data: bytes) -> str:
         return base64.b64encode(data).decode()
 
-    return f"SCRAM-SHA-256${ITERATIONS}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+def verifier_matches(verifier: str | None, password: str) -> bool:
+    """True when ``verifier`` (a role's stored SCRAM secret) was made from
+    ``password``: recomputed with the verifier's own salt and iterations."""
+    try:
+        method, rest = (verifier or "").split("$", 1)
+        iterations, salt = rest.split("$", 1)[0].split(":", 1)
+        if method != "SCRAM-SHA-256":
+            return False
+        recomputed = scram_verifier(password, base64.b64decode(salt), int(iterations))
+    except ValueError:  # no password, another method, or not a verifier at all
+        return False
+    return hmac.compare_digest(recomputed, verifier or "")
