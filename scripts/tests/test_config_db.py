@@ -83,3 +83,10 @@ def test_connection_errors_are_explained(message: str, expected: str) -> None:
     line = db.explain_connect_error(conn, message)
     assert expected in line
     assert "\n" not in line
+
+
+def test_a_password_never_shows_in_a_repr_or_url() -> None:
+    """Tracebacks and test reports print connections: never their password."""
+    conn = db.Connection("127.0.0.1", 5432, "etl", "s3cret-pw", "warehouse", embedded=True)
+    assert "s3cret-pw" not in repr(conn) and "s3cret-pw" not in conn.url()
+    assert "s3cret-pw" in conn.url(with_password=True)

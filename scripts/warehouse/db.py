@@ -11,7 +11,7 @@ import os
 import shlex
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import psycopg
 from psycopg import sql
@@ -30,7 +30,7 @@ class Connection:
     host: str
     port: int
     user: str
-    password: str
+    password: str = field(repr=False)  # never in a traceback, a log or a test report
     dbname: str
     embedded: bool
 
