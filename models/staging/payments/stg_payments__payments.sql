@@ -3,7 +3,7 @@
     unique_key='payment_id',
     incremental_strategy='replace_records',
     on_schema_change='fail',
-    indexes=[{'columns': ['payment_id']}, {'columns': ['_load_id']}],
+    indexes=[{'columns': ['payment_id']}, {'columns': ['_load_id']}, {'columns': ['order_id']}],
 ) }}
 
 {#-

@@ -3,7 +3,7 @@
     unique_key='order_line_id',
     incremental_strategy='replace_records',
     on_schema_change='fail',
-    indexes=[{'columns': ['order_line_id']}, {'columns': ['_load_id']}],
+    indexes=[{'columns': ['order_line_id']}, {'columns': ['_load_id']}, {'columns': ['order_id']}],
 ) }}
 
 {#-
