@@ -1,25 +1,16 @@
 {#-
     True on a raw row the build should read: its load is not one a reload
     replaced (raw keeps replaced loads' rows; raw.replaced_loads lists them),
-    and, when the wrapper passes var load_ceiling, its load is at or below it:
-    the highest load id below which every load had committed when the build
-    started, so a load that commits during the build is left, whole, to the
-    next one and no incremental watermark can pass it. Without the var (plain
+    and, when the build has a load ceiling (macro load_ceiling), its load is at
+    or below it: the highest load id below which every load had committed when
+    the build started, so a load that commits during the build is left, whole, to the
+    next one and no incremental watermark can pass it. Without a ceiling (plain
     dbt), every committed load is read.
 -#}
 {% macro is_current_load(load_id_column='_load_id') -%}
-    {%- set ceiling = var('load_ceiling', none) -%}
     (
-        {%- if ceiling is not none %}
-        {{ load_id_column }} <= {{ ceiling | int }} and
-        {%- endif %}
-        {{ load_id_column }} not in (
-            select replaced.load_id
-            from {{ source('ingestion', 'replaced_loads') }} as replaced
-            {%- if ceiling is not none %}
-            where replaced.replaced_by <= {{ ceiling | int }}
-            {%- endif %}
-        )
+        {{ load_id_column }} <= coalesce({{ load_ceiling() }}, {{ load_id_column }})
+        and {{ load_id_column }} not in ({{ replaced_load_ids() }})
     )
 {%- endmacro %}
 

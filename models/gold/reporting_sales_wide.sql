@@ -22,10 +22,17 @@ order_lines as (
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    {%- if is_incremental() %}
+    where order_id in (select order_id from order_lines)
+    {%- endif %}
 ),
 
 payments as (
+    -- every payment of the orders rebuilt (whole orders: the latest attempt)
     select * from {{ ref('fct_payments') }}
+    {%- if is_incremental() %}
+    where order_id in (select order_id from order_lines)
+    {%- endif %}
 ),
 
 customers as (

@@ -29,20 +29,76 @@
 
 with
 
+{% if is_incremental() %}
+watermark as (
+    select coalesce(max(source_load_id), 0)                     as load_id
+    from {{ this }}
+),
+
+lines_to_rebuild as (
+    -- every line whose source_load_id can be above the watermark (a superset:
+    -- the filter at the end keeps exactly those): a version of its own, its
+    -- order's row, its product's versions, or a reload of any of them
+    select order_line_id
+    from {{ ref('stg_shop__order_lines') }}
+    where _load_id > (select load_id from watermark)
+    union
+    select order_line_id
+    from {{ ref('stg_shop__order_lines') }}
+    where is_latest_version
+        and order_id in (
+            select order_id
+            from {{ ref('fct_orders') }}
+            where source_load_id > (select load_id from watermark)
+        )
+    union
+    select order_line_id
+    from {{ ref('stg_shop__order_lines') }}
+    where is_latest_version
+        and product_id in (
+            select product_id
+            from {{ ref('stg_catalog__products') }}
+            where _load_id > (select load_id from watermark)
+            union
+            select product_id
+            from ({{ replaced_touches([['products', 'record_id']], 'product_id') }})
+                as replaced_products
+            where last_load_id > (select load_id from watermark)
+        )
+    union
+    select order_line_id
+    from ({{ replaced_touches([['order_lines', 'record_id']], 'order_line_id') }})
+        as replaced_lines
+    where last_load_id > (select load_id from watermark)
+),
+
+{% endif %}
 order_lines as (
     select * from {{ ref('stg_shop__order_lines') }}
+    {%- if is_incremental() %}
+    where order_line_id in (select order_line_id from lines_to_rebuild)
+    {%- endif %}
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    {%- if is_incremental() %}
+    where order_id in (select order_id from order_lines)
+    {%- endif %}
 ),
 
 product_versions as (
     select * from {{ ref('dim_product') }}
+    {%- if is_incremental() %}
+    where product_id in (select product_id from order_lines)
+    {%- endif %}
 ),
 
 products as (
     select * from {{ ref('stg_catalog__products') }}
+    {%- if is_incremental() %}
+    where product_id in (select product_id from order_lines)
+    {%- endif %}
 ),
 
 line_history as (

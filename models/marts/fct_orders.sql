@@ -26,24 +26,101 @@
 
 with
 
+{% if is_incremental() %}
+watermark as (
+    select coalesce(max(source_load_id), 0)                     as load_id
+    from {{ this }}
+),
+
+orders_to_rebuild as (
+    -- every order whose source_load_id can be above the watermark (a superset:
+    -- the filter at the end keeps exactly those), so that the run reads only
+    -- their rows: the order's versions, the lines and payments that ever named
+    -- it, its customer's versions, and the loads that replaced any of them
+    select order_id
+    from {{ ref('stg_shop__orders') }}
+    where _load_id > (select load_id from watermark)
+    union
+    select order_id
+    from {{ ref('stg_shop__order_lines') }}
+    where order_line_id in (
+        select order_line_id
+        from {{ ref('stg_shop__order_lines') }}
+        where _load_id > (select load_id from watermark)
+    )
+    union
+    select order_id
+    from {{ ref('stg_payments__payments') }}
+    where payment_id in (
+        select payment_id
+        from {{ ref('stg_payments__payments') }}
+        where _load_id > (select load_id from watermark)
+    )
+    union
+    select order_id
+    from {{ ref('stg_shop__orders') }}
+    where is_latest_version
+        and customer_id in (
+            select customer_id
+            from {{ ref('stg_crm__customers') }}
+            where _load_id > (select load_id from watermark)
+            union
+            select customer_id
+            from ({{ replaced_touches([['customers', 'record_id']], 'customer_id') }})
+                as replaced_customers
+            where last_load_id > (select load_id from watermark)
+        )
+    union
+    select order_id
+    from ({{ replaced_touches([
+        ['orders', 'record_id'], ['order_lines', 'order_id'], ['payments', 'order_id'],
+    ], 'order_id') }}) as replaced_orders
+    where last_load_id > (select load_id from watermark)
+),
+
+{% endif %}
 orders as (
     select * from {{ ref('stg_shop__orders') }}
+    {%- if is_incremental() %}
+    where order_id in (select order_id from orders_to_rebuild)
+    {%- endif %}
 ),
 
 order_lines as (
+    -- every version of every line that ever named one of the orders
     select * from {{ ref('stg_shop__order_lines') }}
+    {%- if is_incremental() %}
+    where order_line_id in (
+        select order_line_id
+        from {{ ref('stg_shop__order_lines') }}
+        where order_id in (select order_id from orders_to_rebuild)
+    )
+    {%- endif %}
 ),
 
 payments as (
     select * from {{ ref('stg_payments__payments') }}
+    {%- if is_incremental() %}
+    where payment_id in (
+        select payment_id
+        from {{ ref('stg_payments__payments') }}
+        where order_id in (select order_id from orders_to_rebuild)
+    )
+    {%- endif %}
 ),
 
 customer_versions as (
     select * from {{ ref('dim_customer') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from orders)
+    {%- endif %}
 ),
 
 customers as (
     select * from {{ ref('stg_crm__customers') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from orders)
+    {%- endif %}
 ),
 
 order_history as (

@@ -26,12 +26,47 @@
 
 with
 
+{% if is_incremental() %}
+watermark as (
+    select coalesce(max(source_load_id), 0)                     as load_id
+    from {{ this }}
+),
+
+payments_to_rebuild as (
+    -- every payment whose source_load_id can be above the watermark (a
+    -- superset: the filter at the end keeps exactly those)
+    select payment_id
+    from {{ ref('stg_payments__payments') }}
+    where _load_id > (select load_id from watermark)
+    union
+    select payment_id
+    from {{ ref('stg_payments__payments') }}
+    where is_latest_version
+        and order_id in (
+            select order_id
+            from {{ ref('fct_orders') }}
+            where source_load_id > (select load_id from watermark)
+        )
+    union
+    select payment_id
+    from ({{ replaced_touches([['payments', 'record_id']], 'payment_id') }})
+        as replaced_payments
+    where last_load_id > (select load_id from watermark)
+),
+
+{% endif %}
 payments as (
     select * from {{ ref('stg_payments__payments') }}
+    {%- if is_incremental() %}
+    where payment_id in (select payment_id from payments_to_rebuild)
+    {%- endif %}
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    {%- if is_incremental() %}
+    where order_id in (select order_id from payments)
+    {%- endif %}
 ),
 
 payment_history as (

@@ -47,6 +47,8 @@ TRANSIENT = re.compile(
     re.IGNORECASE,
 )
 PARTIAL_PARSE = "partial_parse.msgpack"
+#: The session setting that carries a build's load ceiling (macro load_ceiling).
+CEILING_SETTING = "warehouse.load_ceiling"
 KEEP_INVOCATIONS = 30
 
 
@@ -132,12 +134,19 @@ def run_dbt(
     label: str = "dbt",
     dbt_vars: dict | None = None,
     on_line: Callable[[str], None] | None = None,
+    load_ceiling: int | None = None,
 ) -> DbtResult:
     """Run ``dbt <args>`` in the project folder, in an invocation folder of its
     own; stream its output when ``echo`` (and to ``on_line``). ``dbt_vars`` go
-    to dbt as --vars."""
+    to dbt as --vars; ``load_ceiling`` goes to every connection dbt opens as
+    the session setting warehouse.load_ceiling (macro load_ceiling), not as a
+    var: dbt re-parses the whole project when its vars change."""
     write_profile(settings)
     env = {**os.environ, **dbt_environment(settings, conn)}
+    if load_ceiling is not None:
+        env["PGOPTIONS"] = " ".join(
+            filter(None, [env.get("PGOPTIONS"), f"-c {CEILING_SETTING}={int(load_ceiling)}"])
+        )
     if env.get("DBT_TARGET_PATH"):
         target_dir = settings.project_dir / env["DBT_TARGET_PATH"]
     else:

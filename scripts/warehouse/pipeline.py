@@ -218,7 +218,11 @@ class Job:
 
         def work(step: audit.Step) -> DbtResult:
             dbt_args, dbt_vars = split_vars(args)
-            ceiling = dbt_vars.setdefault("load_ceiling", lock.load_ceiling(self.session.pg()))
+            # a ceiling the user gave as a var wins; the wrapper's own goes as a
+            # session setting, so that dbt's partial parsing survives it
+            ceiling = dbt_vars.get("load_ceiling")
+            if ceiling is None:
+                ceiling = lock.load_ceiling(self.session.pg())
             step.details = {"load_ceiling": ceiling}
             self.outcome.load_ceiling = int(ceiling)
             result = run_dbt(
@@ -228,6 +232,7 @@ class Job:
                 echo=echo,
                 label=f"{self.session.run_id}-build",
                 dbt_vars=dbt_vars,
+                load_ceiling=int(ceiling),
             )
             step.details.update(
                 returncode=result.returncode,

@@ -24,28 +24,25 @@
 
 with
 
-checked_rows as (
-    select count(*)                                             as rows_checked
-    from {{ population if population is not none else model }}
-),
-
 failing_rows as (
     select * from {{ model }}
     where {{ failing_when }}
 ),
 
-failing_count as (
-    select count(*)                                             as rows_failed
-    from failing_rows
+rates as (
+    -- scalar subqueries: each count runs once, whatever the planner guesses
+    select
+        (select count(*) from {{ population if population is not none else model }})
+                                                                as rows_checked,
+        (select count(*) from failing_rows)                     as rows_failed
 )
 
 select
     failing_rows.*,
-    checked_rows.rows_checked,
-    100.0 * failing_count.rows_failed / nullif(checked_rows.rows_checked, 0)
+    rates.rows_checked,
+    100.0 * rates.rows_failed / nullif(rates.rows_checked, 0)
                                                                 as failure_rate_percent
 from failing_rows
-cross join checked_rows
-cross join failing_count
+cross join rates
 
 {% endtest %}

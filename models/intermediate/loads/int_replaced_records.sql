@@ -1,11 +1,16 @@
-{{ config(materialized="table") }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+) }}
 
 {#-
     Every raw row of a load that a reload replaced (raw keeps them; staging
     leaves them out), with the keys it names, cleaned like staging cleans
     them, and the load that replaced it. Incremental facts read it to rebuild
     the records a reload touched, also those the corrected file no longer
-    carries (macro replaced_touches).
+    carries (macro replaced_touches). Incremental: raw.replaced_loads only
+    grows, so a run adds the rows of loads replaced since the last one.
 -#}
 {%- set entities = [
     ('crm', 'customers', 'customer_id', {'customer_id': 'customer_id'}),
@@ -18,15 +23,13 @@
         {'campaign_id': 'campaign_id', 'customer_id': 'customer_id'}),
 ] -%}
 {%- set references = ['order_id', 'customer_id', 'product_id', 'campaign_id'] -%}
-{%- set ceiling = var('load_ceiling', none) -%}
 
 with
 
 replaced_loads as (
     select * from {{ source('ingestion', 'replaced_loads') }}
-    {%- if ceiling is not none %}
-    where replaced_by <= {{ ceiling | int }}
-    {%- endif %}
+    where replaced_by <= coalesce({{ load_ceiling() }}, replaced_by)
+        and {{ above_own_watermark('replaced_by', 'replaced_by_load_id') }}
 ),
 
 replaced_rows as (

@@ -1,4 +1,12 @@
-{{ config(materialized="table") }}
+-- depends_on: {{ ref('int_replaced_records') }}
+{{ config(
+    materialized='incremental',
+    unique_key=['entity', 'record_id'],
+    incremental_strategy='replace_records',
+    on_schema_change='fail',
+    indexes=[{'columns': ['entity', 'record_id']}, {'columns': ['load_id']}],
+    post_hook="{{ delete_replaced_loads('load_id', 'record_id is null') }}",
+) }}
 
 {#-
     Every raw row that staging did not keep, and every staged row a fact cannot use
@@ -11,6 +19,12 @@
                  row of it was rejected. The line is held out of fct_order_lines until
                  a usable order arrives; then it leaves this table
     raw rows = staged rows + rejected + duplicate, for every entity.
+
+    Incremental: a run rebuilds every exception of the records the new loads or
+    a reload touched (a row loaded later can make an earlier one a duplicate,
+    or the other way round), and of the order lines whose order they touched
+    (an orphan leaves when its order arrives); rows without a key are added
+    with their load, and leave with it when a reload replaces it.
 -#}
 {%- set entities = [
     ('crm', 'customers', 'customer_id'),
@@ -24,13 +38,80 @@
 
 with
 
+{% if is_incremental() %}
+watermark as (
+    select coalesce(max(load_id), 0)                            as load_id
+    from {{ this }}
+),
+
+loaded_records as (
+    -- records with a row from a load above the watermark, rejected or not
+    {%- for source_name, entity, key in entities %}
+    select
+        '{{ entity }}'                                          as entity,
+        {{ key }}                                               as record_id
+    from {{ ref('base_' ~ source_name ~ '__' ~ entity) }}
+    where {{ key }} is not null
+        and _load_id > (select load_id from watermark)
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+replaced_records as (
+    select
+        entity,
+        record_id
+    from {{ ref('int_replaced_records') }}
+    where record_id is not null
+        and replaced_by_load_id > (select load_id from watermark)
+),
+
+touched_records as (
+    select entity, record_id from loaded_records
+    union
+    select entity, record_id from replaced_records
+),
+
+lines_of_touched_orders as (
+    -- an order that arrives, or is rejected or replaced, changes its lines' orphan state
+    select
+        'order_lines'                                           as entity,
+        order_line_id                                           as record_id
+    from {{ ref('stg_shop__order_lines') }}
+    where is_latest_version
+        and order_id in (
+            select record_id from touched_records where entity = 'orders'
+        )
+),
+
+records_to_rebuild as (
+    select entity, record_id from touched_records
+    union
+    select entity, record_id from lines_of_touched_orders
+),
+
+{% endif %}
 {% for source_name, entity, key in entities %}
 {{ entity }}_base as (
     select * from {{ ref('base_' ~ source_name ~ '__' ~ entity) }}
+    {%- if is_incremental() %}
+    where {{ key }} in (
+        select record_id from records_to_rebuild where entity = '{{ entity }}'
+    )
+        -- rows without a key: only those of new loads, once
+        or ({{ key }} is null and _load_id > (select load_id from watermark))
+    {%- endif %}
 ),
 
 {{ entity }}_staged as (
     select * from {{ ref('stg_' ~ source_name ~ '__' ~ entity) }}
+    {%- if is_incremental() %}
+    where {{ key }} in (
+        select record_id from records_to_rebuild where entity = '{{ entity }}'
+    )
+    {%- endif %}
 ),
 
 {% endfor %}
@@ -113,12 +194,18 @@ duplicates as (
 ),
 
 received_orders as (
-    select distinct order_id from orders_staged
+    select distinct order_id from {{ ref('stg_shop__orders') }}
+    {%- if is_incremental() %}
+    where order_id in (select order_id from order_lines_staged)
+    {%- endif %}
 ),
 
 sent_orders as (
-    select distinct order_id from orders_base
+    select distinct order_id from {{ ref('base_shop__orders') }}
     where order_id is not null
+    {%- if is_incremental() %}
+        and order_id in (select order_id from order_lines_staged)
+    {%- endif %}
 ),
 
 orphans as (
@@ -173,4 +260,34 @@ final as (
     from unioned
 )
 
+{% if is_incremental() %}
+, rebuilt as (
+    -- a record rebuilt without any exception left comes back as its key alone:
+    -- the replace_records strategy deletes its rows
+    select
+        final.exception_kind,
+        final.reason,
+        final.source_system,
+        records_to_rebuild.entity,
+        records_to_rebuild.record_id,
+        final.updated_at,
+        final.batch_date,
+        final.source_file,
+        final.source_line,
+        final.load_id,
+        final.row_hash
+    from records_to_rebuild
+    left join final
+        on records_to_rebuild.entity = final.entity
+        and records_to_rebuild.record_id = final.record_id
+    union all
+    -- rows without a key: those of loads above the watermark, which the table
+    -- cannot hold yet
+    select * from final
+    where final.record_id is null
+)
+
+select * from rebuilt
+{% else %}
 select * from final
+{% endif %}

@@ -1,8 +1,29 @@
+{{ config(
+    materialized='incremental',
+    unique_key='order_line_id',
+    incremental_strategy='replace_records',
+    on_schema_change='fail',
+    indexes=[{'columns': ['order_line_id']}, {'columns': ['_load_id']}, {'columns': ['order_id']}],
+) }}
+
+{#-
+    Incremental: a run rebuilds, from every base row of theirs, only the
+    records the new loads or a reload touched (macro records_to_rebuild).
+-#}
 with
 
+{% if is_incremental() %}
+records_to_rebuild as (
+    {{ records_to_rebuild(ref('base_shop__order_lines'), 'order_line_id') }}
+),
+
+{% endif %}
 base as (
     select * from {{ ref('base_shop__order_lines') }}
     where rejection_reason is null
+    {%- if is_incremental() %}
+        and order_line_id in (select order_line_id from records_to_rebuild)
+    {%- endif %}
 ),
 
 ranked as (
@@ -38,6 +59,19 @@ versions as (
         _row_hash
     from ranked
     where version_row_number = 1
-)
+),
 
-select * from versions
+{% if is_incremental() %}
+final as (
+    -- a record rebuilt without any version left comes back as its key alone:
+    -- the replace_records strategy deletes its rows
+    select * from versions
+    right join records_to_rebuild using (order_line_id)
+)
+{% else %}
+final as (
+    select * from versions
+)
+{% endif %}
+
+select * from final

@@ -1,12 +1,22 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_replaced_loads() }}",
+    indexes=[{'columns': ['_load_id']}, {'columns': ['response_id']}],
+) }}
+
 {#-
     One row per raw row: cleaned, cast, flagged, and rejected (with the reason)
-    when it cannot be used.
+    when it cannot be used. Incremental: a run cleans only the loads above the
+    highest one the table holds, and deletes the rows of loads a reload replaced.
 -#}
 with
 
 source as (
     select * from {{ source('marketing', 'campaign_responses') }}
     where {{ is_current_load() }}
+        and {{ above_own_watermark() }}
 ),
 
 enum_spellings as (
