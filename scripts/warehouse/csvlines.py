@@ -302,32 +302,6 @@ class _SpanBuilder:
         self.closed = True
 
 
-#: glibc's mallopt parameter: allocations at or above it are mmapped.
-_M_MMAP_THRESHOLD = -3
-
-
-def return_large_blocks_to_the_os() -> None:
-    """Make glibc give every block of MAX_LINE_BYTES or more back to the OS
-    when it is freed. Its default threshold rises with each large block freed,
-    after which the reader's 4 MiB blocks come from the heap, where a small
-    object allocated meanwhile (by another thread, say) can pin them: reading
-    a 200 MB line then grew the process by up to 200 MB in some runs, not in
-    others. A no-op off glibc."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc
-        return
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt(_M_MMAP_THRESHOLD, MAX_LINE_BYTES)
-
-
 class Scanner:
     """Splits a landing file into spans of valid records and bad lines.
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from warehouse import audit, csvlines, db
+from warehouse import audit, db
 from warehouse.contract import LOAD_ORDER, Entity
 from warehouse.ingest.load import (
     LateBatchError,
@@ -68,7 +68,6 @@ def ingest_landing(
     zone). A refused late batch makes nothing wait: it is out of order already.
     Entries of the landing zone that do not load are in ``ignored_entries``.
     """
-    csvlines.return_large_blocks_to_the_os()
     batches = discover(landing_dir)
     ignored = batches.ignored
     if until is not None:
