@@ -9,7 +9,7 @@ import pytest
 
 from warehouse import db, lock
 
-from .conftest import admin_of, db_env, run_cli
+from .conftest import admin_of, create_test_database, db_env, run_cli
 
 pytestmark = pytest.mark.db
 
@@ -47,8 +47,12 @@ def test_reset_starts_over(fresh_db: db.Connection, tmp_path: Path) -> None:
     assert not exists(fresh_db)
     assert [p.name for p in landing.iterdir()] == ["notes.txt"]
 
-    # Regenerated with other arguments, the data loads again from scratch.
+    # Regenerated with other arguments, the data loads again from scratch
+    # (on a server PGHOST names, into a database its owner creates again).
     (landing / "notes.txt").unlink()
+    if not fresh_db.embedded:
+        assert "createdb" in done.stdout
+        create_test_database(fresh_db, fresh_db.dbname)
     assert run_cli(*generate, "--seed", "7").returncode == 0
     again = run_cli("ingest", "--landing", str(landing), env=env)
     assert again.returncode == 0, again.output

@@ -372,6 +372,11 @@ def reset_command(
     outcome = reset(settings, conn, landing, wait)
     dropped = "dropped" if outcome.database_dropped else "did not exist"
     output.console.print(f"database {conn.dbname}: {dropped}", highlight=False)
+    if not conn.embedded:  # the warehouse creates no database on a server it does not own
+        output.console.print(
+            f"create it again before the next run: createdb {shlex.quote(conn.dbname)}",
+            highlight=False,
+        )
     if landing is not None:
         removed = len(outcome.removed_batches)
         output.console.print(f"{landing}: {removed} generated batches deleted", highlight=False)
