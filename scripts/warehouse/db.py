@@ -236,6 +236,12 @@ def adopt_database(settings: Settings, conn: Connection) -> None:
                 )
 
 
+def database_exists(pg: psycopg.Connection, dbname: str) -> bool:
+    """Whether the server ``pg`` is connected to has a database ``dbname``."""
+    found = pg.execute("select 1 from pg_database where datname = %s", (dbname,))
+    return found.fetchone() is not None
+
+
 def ensure_database(settings: Settings, conn: Connection) -> None:
     """Start or reach the server, then make sure the target database exists.
 
@@ -245,9 +251,7 @@ def ensure_database(settings: Settings, conn: Connection) -> None:
     create a second warehouse), never created silently."""
     ensure_server(settings, conn)
     with connect(admin_connection(settings, conn), autocommit=True) as admin:
-        exists = admin.execute(
-            "select 1 from pg_database where datname = %s", (conn.dbname,)
-        ).fetchone()
+        exists = database_exists(admin, conn.dbname)
         if exists and conn.embedded:
             adopt_database(settings, conn)
         if exists:

@@ -25,12 +25,6 @@ class ResetOutcome:
     removed_batches: list[Path] = field(default_factory=list)
 
 
-def _exists(settings: Settings, conn: db.Connection) -> bool:
-    with db.connect(db.admin_connection(settings, conn), autocommit=True) as admin:
-        found = admin.execute("select 1 from pg_database where datname = %s", (conn.dbname,))
-        return found.fetchone() is not None
-
-
 def reset(
     settings: Settings,
     conn: db.Connection,
@@ -41,7 +35,9 @@ def reset(
     is None, the generator's batches in it."""
     outcome = ResetOutcome()
     db.ensure_server(settings, conn)
-    if _exists(settings, conn):
+    with db.connect(db.admin_connection(settings, conn), autocommit=True) as admin:
+        exists = db.database_exists(admin, conn.dbname)
+    if exists:
         holder = lock.me("reset")
         lock_conn = lock.acquire(conn, holder, wait_seconds)
         try:
