@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from warehouse import db
 from warehouse.contract import LOAD_ORDER
 
-from .conftest import db_env, run_cli
+from .conftest import PROJECT_DIR, db_env, run_cli
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt]
 
@@ -119,3 +120,66 @@ def test_after_a_reload_the_next_incremental_build_takes_the_removed_order_out(
         )]
     assert "O004" not in ids and "O001" in ids
     assert builds == ["build", "build"]  # the third run had nothing new to build
+
+
+def _built(conn: db.Connection) -> list[str]:
+    """The node names the last dbt build of the database ran (from its run_results)."""
+    with db.connect(conn) as pg:
+        target = pg.execute(
+            "select details->>'target_dir' from audit.run_log where step = 'dbt build'"
+            " order by log_id desc limit 1"
+        ).fetchone()[0]
+    results = json.loads((Path(target) / "run_results.json").read_text())["results"]
+    return sorted(r["unique_id"].split(".")[2] for r in results)
+
+
+def test_with_nothing_new_a_build_runs_only_what_changed_in_the_project(
+    fresh_db: db.Connection, test_landing: Path, tmp_path: Path
+) -> None:
+    """After a whole build, and with no load since, `warehouse build` builds
+    nothing; once a model's code changes, that model and what depends on it
+    (dbt's state:modified+), and nothing else; a new load brings the whole
+    build back."""
+    env = db_env(fresh_db)
+    assert run_cli("run", "--landing", str(test_landing), env=env).returncode == 0
+
+    idle = run_cli("build", env=env)
+    assert idle.returncode == 0, idle.output
+    assert "nothing new: no load since the last whole build" in " ".join(idle.stdout.split())
+    assert _built(fresh_db) == []
+
+    # an analyst edits a gold model, in a copy of the project
+    project = tmp_path / "project"
+    shutil.copytree(
+        PROJECT_DIR, project,
+        ignore=shutil.ignore_patterns(".venv", ".warehouse", ".git", "data", "target", "logs"),
+    )  # fmt: skip
+    model = project / "models" / "gold" / "payment_reconciliation.sql"
+    model.write_text(model.read_text() + "\n-- reviewed\n")
+    edited = run_cli("build", env={**env, "WAREHOUSE_PROJECT_DIR": str(project)})
+    assert edited.returncode == 0, edited.output
+    nodes = _built(fresh_db)
+    assert "payment_reconciliation" in nodes
+    assert any(n.startswith("unique_payment_reconciliation") for n in nodes)
+    assert not {"fct_orders", "dim_customer", "base_shop__orders"} & set(nodes)
+    with db.connect(fresh_db) as pg:
+        details = pg.execute(
+            "select details from audit.run_log where step = 'dbt build' order by log_id desc"
+            " limit 1"
+        ).fetchone()[0]
+    assert details["whole"] is True and "changed_since" in details
+
+    # one more line in a new batch: every model reads the new load again
+    newest = sorted(p for p in test_landing.iterdir() if p.is_dir())[-1]
+    extra = tmp_path / "landing"
+    shutil.copytree(test_landing, extra)
+    later = extra / (newest.name[:-2] + f"{int(newest.name[-2:]) + 1:02d}")
+    later.mkdir()
+    header, first = (newest / "customers.csv").read_text().splitlines()[:2]
+    (later / "customers.csv").write_text(f"{header}\n{first}\n")
+    assert run_cli("ingest", "--landing", str(extra), env=env).returncode == 0
+    whole = run_cli("build", env=env)
+    assert whole.returncode == 0, whole.output
+    assert {"fct_orders", "dim_customer", "base_crm__customers"} <= set(
+        _built(fresh_db)
+    )

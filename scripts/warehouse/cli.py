@@ -253,8 +253,11 @@ def ingest(
 @app.command("build", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def build(ctx: typer.Context, wait: WaitOption = 0) -> None:
     """Run `dbt build` on the warehouse database (extra arguments go to dbt) and
-    record the quality of what it built."""
+    record the quality of what it built. With nothing loaded since the last
+    whole build, only what changed in the project is built (state:modified+)."""
     outcome = pipeline.build(_pipeline_context(wait), list(ctx.args))
+    if outcome.nothing_to_do:
+        output.console.print(outcome.nothing_to_do, highlight=False, soft_wrap=True)
     _end(outcome)
 
 

@@ -16,6 +16,8 @@ a build is left whole to the next one.
 
 from __future__ import annotations
 
+import json
+import shutil
 import time
 import uuid
 from collections.abc import Callable
@@ -211,9 +213,15 @@ class Job:
             self.fail(str(exc))
             return []
 
-    def build(self, dbt_args: list[str], echo: bool = True) -> DbtResult:
+    def build(
+        self, dbt_args: list[str], echo: bool = True, changed_only: bool = False
+    ) -> DbtResult:
         """``dbt build`` up to the load ceiling of this moment; a build that
-        failed because the database went away is run again."""
+        failed because the database went away is run again. ``changed_only``:
+        when nothing was loaded since the last whole build, build only the
+        nodes whose code changed since, and what depends on them (dbt's
+        ``state:modified+`` against that build's manifest): nothing, when
+        nothing changed."""
         args = ["build", *dbt_args]
 
         def work(step: audit.Step) -> DbtResult:
@@ -223,17 +231,28 @@ class Job:
             ceiling = dbt_vars.get("load_ceiling")
             if ceiling is None:
                 ceiling = lock.load_ceiling(self.session.pg())
-            step.details = {"load_ceiling": ceiling}
+            whole = not selects_nodes(dbt_args)
+            step.details = {"load_ceiling": ceiling, "whole": whole}
             self.outcome.load_ceiling = int(ceiling)
-            result = run_dbt(
-                dbt_args,
-                self.settings,
-                self.conn_info,
-                echo=echo,
-                label=f"{self.session.run_id}-build",
-                dbt_vars=dbt_vars,
-                load_ceiling=int(ceiling),
-            )
+            state = None
+            if changed_only and whole and not dbt_vars and "--full-refresh" not in dbt_args:
+                state = self._state_if_nothing_new(int(ceiling))
+            if state is not None:
+                dbt_args = [*dbt_args, "--select", "state:modified+", "--state", str(state)]
+                step.details["changed_since"] = str(state.parent)
+            try:
+                result = run_dbt(
+                    dbt_args,
+                    self.settings,
+                    self.conn_info,
+                    echo=echo,
+                    label=f"{self.session.run_id}-build",
+                    dbt_vars=dbt_vars,
+                    load_ceiling=int(ceiling),
+                )
+            finally:
+                if state is not None:
+                    shutil.rmtree(state, ignore_errors=True)
             step.details.update(
                 returncode=result.returncode,
                 deprecations=result.deprecations,
@@ -251,6 +270,21 @@ class Job:
         if result.returncode != 0:
             self.fail(_build_error(result))
         return result
+
+    def _state_if_nothing_new(self, ceiling: int) -> Path | None:
+        """A copy of the last whole build's manifest (dbt's --state), when that
+        build read every load there is now; None otherwise. A copy, so that
+        pruning old invocation folders cannot take it away mid-build."""
+        last = runs.last_whole_build(self.session.pg())
+        if last is None or ceiling > last.load_ceiling or last.target_dir is None:
+            return None
+        manifest = last.target_dir / "manifest.json"
+        if not manifest.exists():
+            return None
+        state = self.settings.profiles_dir / "state" / self.session.run_id
+        state.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(manifest, state / "manifest.json")
+        return state
 
     def assess(
         self,
@@ -350,6 +384,27 @@ def split_vars(args: list[str]) -> tuple[list[str], dict[str, Any]]:
         else:
             rest.append(arg)
     return rest, found
+
+
+#: dbt options that choose which nodes run: a build given one is not whole.
+SELECTING = frozenset(
+    {"--select", "-s", "--models", "-m", "--exclude", "--selector", "--inline",
+     "--resource-type", "--resource-types", "--exclude-resource-type",
+     "--exclude-resource-types"}
+)  # fmt: skip
+
+
+def selects_nodes(dbt_args: list[str]) -> bool:
+    """Whether these dbt arguments build only some of the project's nodes."""
+    return any(arg.split("=", 1)[0] in SELECTING for arg in dbt_args)
+
+
+def built_nodes(result: DbtResult) -> int | None:
+    """How many nodes a dbt invocation ran (None: it left no results)."""
+    path = result.target_dir / "run_results.json"
+    if not path.exists():
+        return None
+    return len(json.loads(path.read_text())["results"])
 
 
 def _first_line(exc: BaseException) -> str:
@@ -529,8 +584,15 @@ def build(ctx: Context, dbt_args: list[str]) -> RunOutcome:
     """``dbt build`` (extra arguments go to dbt) and the quality of what it built."""
 
     def body(job: Job) -> None:
-        result = job.build(dbt_args, echo=ctx.echo_dbt)
-        if (result.target_dir / "run_results.json").exists():
+        result = job.build(dbt_args, echo=ctx.echo_dbt, changed_only=True)
+        nodes = built_nodes(result)
+        if nodes == 0 and result.returncode == 0:
+            job.outcome.nothing_to_do = (
+                "nothing new: no load since the last whole build, and no model, test,"
+                " seed or snapshot changed since (dbt's state:modified): nothing to build"
+            )
+            job.skip("data quality", "nothing new")
+        elif nodes is not None:
             job.assess(result, [], [], None)
 
     return _run_job(ctx, "build", " ".join(dbt_args), body)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import psycopg
 
@@ -126,15 +127,37 @@ def stats(records: list[RunRecord]) -> RunStats:
     )
 
 
-def built_up_to(conn: psycopg.Connection) -> int | None:
-    """The load ceiling of the last successful dbt build: every load at or
-    below it is in the warehouse's models. None before any."""
+@dataclass(frozen=True)
+class WholeBuild:
+    """The last successful build of the whole project (no node selection)."""
+
+    load_ceiling: int  # every load at or below it is in the warehouse's models
+    target_dir: Path | None  # its artifacts (manifest.json), when recorded
+
+
+#: A build step that built every node: recorded as such, or from before the
+#: wrapper recorded it (whole builds only, then).
+_WHOLE_BUILD = (
+    "step = 'dbt build' and status = 'success' and details ? 'load_ceiling'"
+    " and coalesce((details->>'whole')::boolean, true)"
+)
+
+
+def last_whole_build(conn: psycopg.Connection) -> WholeBuild | None:
     row = conn.execute(
-        "select (details->>'load_ceiling')::bigint from audit.run_log"
-        " where step = 'dbt build' and status = 'success' and details ? 'load_ceiling'"
-        " order by finished_at desc limit 1"
+        "select (details->>'load_ceiling')::bigint, details->>'target_dir' from audit.run_log"
+        f" where {_WHOLE_BUILD} order by finished_at desc limit 1"
     ).fetchone()
-    return row[0] if row else None
+    if not row:
+        return None
+    return WholeBuild(row[0], Path(row[1]) if row[1] else None)
+
+
+def built_up_to(conn: psycopg.Connection) -> int | None:
+    """The load ceiling of the last successful whole build: every load at or
+    below it is in the warehouse's models. None before any."""
+    last = last_whole_build(conn)
+    return last.load_ceiling if last else None
 
 
 def newest_load(conn: psycopg.Connection) -> int:
