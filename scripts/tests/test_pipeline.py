@@ -14,7 +14,7 @@ import pytest
 from warehouse import db
 from warehouse.contract import LOAD_ORDER
 
-from .conftest import PROJECT_DIR, db_env, run_cli
+from .conftest import PROJECT_DIR, db_env, one, run_cli
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt]
 
@@ -169,6 +169,15 @@ def test_with_nothing_new_a_build_runs_only_what_changed_in_the_project(
         ).fetchone()[0]
     assert details["whole"] is True and "changed_since" in details
 
+    # an old row goes bad behind the warehouse's back: the daily tests, which
+    # read what the build changed, do not see it; the weekly full test does
+    with db.connect(fresh_db, autocommit=True) as pg:
+        ceiling = one(pg, "select max(load_id) from audit.load_manifest")
+        pg.execute(
+            "update staging.stg_shop__orders set order_status = null"
+            " where order_id = (select min(order_id) from staging.stg_shop__orders)"
+        )
+
     # one more line in a new batch: every model reads the new load again
     newest = sorted(p for p in test_landing.iterdir() if p.is_dir())[-1]
     extra = tmp_path / "landing"
@@ -180,6 +189,30 @@ def test_with_nothing_new_a_build_runs_only_what_changed_in_the_project(
     assert run_cli("ingest", "--landing", str(extra), env=env).returncode == 0
     whole = run_cli("build", env=env)
     assert whole.returncode == 0, whole.output
-    assert {"fct_orders", "dim_customer", "base_crm__customers"} <= set(
-        _built(fresh_db)
-    )
+    assert {"fct_orders", "dim_customer", "base_crm__customers"} <= set(_built(fresh_db))
+    with db.connect(fresh_db) as pg:
+        details = pg.execute(
+            "select details from audit.run_log where step = 'dbt build' order by log_id desc"
+            " limit 1"
+        ).fetchone()[0]
+    assert details["tests_since"] == ceiling
+    compiled = (
+        Path(details["target_dir"]) / "compiled" / "ecommerce_warehouse" / "models" / "staging"
+        / "shop" / "_shop__models.yml" / "not_null_stg_shop__orders_order_status.sql"
+    ).read_text()  # fmt: skip
+    assert f"_load_id > {ceiling}" in compiled
+    with db.connect(fresh_db) as pg:
+        # the quality report counts the rows each test read: the day's one customer
+        invocation = json.loads((Path(details["target_dir"]) / "run_results.json").read_text())
+        checked = dict(pg.execute(
+            "select test_name, rows_checked from audit.dq_test_results where invocation_id = %s",
+            (invocation["metadata"]["invocation_id"],),
+        ).fetchall())  # fmt: skip
+    assert checked["not_null_stg_shop__orders_order_status"] == 0
+    assert checked["not_null_base_crm__customers_is_email_valid"] == 1
+    assert checked["not_null_stg_crm__customers_customer_id"] == 1
+    assert checked["not_null_dim_customer_customer_id"] > 1  # a table: tested whole
+
+    weekly = run_cli("build", "--full-tests", env=env)
+    assert weekly.returncode == 1
+    assert "FAIL 1 not_null_stg_shop__orders_order_status" in weekly.output

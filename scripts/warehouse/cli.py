@@ -191,6 +191,14 @@ ReportDirOption = Annotated[
 ]
 
 
+FullTestsOption = Annotated[
+    bool,
+    typer.Option(
+        "--full-tests",
+        help="Test every row of every model (the weekly check), not only the rows the "
+        "build changed.",
+    ),
+]
 AllowLateBatchOption = Annotated[
     bool,
     typer.Option(
@@ -251,11 +259,13 @@ def ingest(
 
 
 @app.command("build", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def build(ctx: typer.Context, wait: WaitOption = 0) -> None:
+def build(ctx: typer.Context, wait: WaitOption = 0, full_tests: FullTestsOption = False) -> None:
     """Run `dbt build` on the warehouse database (extra arguments go to dbt) and
-    record the quality of what it built. With nothing loaded since the last
-    whole build, only what changed in the project is built (state:modified+)."""
-    outcome = pipeline.build(_pipeline_context(wait), list(ctx.args))
+    record the quality of what it built. After new loads, the incremental models'
+    tests read the rows the build changed (--full-tests: every row); with nothing
+    loaded since the last whole build, only what changed in the project is built
+    (dbt's state:modified+)."""
+    outcome = pipeline.build(_pipeline_context(wait), list(ctx.args), full_tests)
     if outcome.nothing_to_do:
         output.console.print(outcome.nothing_to_do, highlight=False, soft_wrap=True)
     _end(outcome)
@@ -271,6 +281,7 @@ def run(
     report_dir: ReportDirOption = None,
     wait: WaitOption = 0,
     allow_late_batch: AllowLateBatchOption = False,
+    full_tests: FullTestsOption = False,
 ) -> None:
     """The daily job: ingest every pending batch, check source freshness, dbt build,
     assess data quality, write the report, alert. Exit 0 only when all passed;
@@ -281,7 +292,7 @@ def run(
     with output.file_progress(landing) as on_file:
         outcome = pipeline.run(
             ctx, landing, full_refresh, report_dir, pipeline_webhook(), on_file=on_file,
-            allow_late_batch=allow_late_batch,
+            allow_late_batch=allow_late_batch, full_tests=full_tests,
         )  # fmt: skip
     if outcome.ingest is not None:
         output.show_ingest(outcome.ingest)

@@ -49,6 +49,9 @@ TRANSIENT = re.compile(
 PARTIAL_PARSE = "partial_parse.msgpack"
 #: The session setting that carries a build's load ceiling (macro load_ceiling).
 CEILING_SETTING = "warehouse.load_ceiling"
+#: The session setting that limits a daily build's tests to the rows it changed
+#: (macro get_where_subquery in macros/quality/tests_on_changed_rows.sql).
+TESTS_SINCE_SETTING = "warehouse.tests_since_load"
 KEEP_INVOCATIONS = 30
 
 
@@ -135,18 +138,24 @@ def run_dbt(
     dbt_vars: dict | None = None,
     on_line: Callable[[str], None] | None = None,
     load_ceiling: int | None = None,
+    tests_since: int | None = None,
 ) -> DbtResult:
     """Run ``dbt <args>`` in the project folder, in an invocation folder of its
     own; stream its output when ``echo`` (and to ``on_line``). ``dbt_vars`` go
     to dbt as --vars; ``load_ceiling`` goes to every connection dbt opens as
     the session setting warehouse.load_ceiling (macro load_ceiling), not as a
-    var: dbt re-parses the whole project when its vars change."""
+    var: dbt re-parses the whole project when its vars change. ``tests_since``
+    (a load id) goes the same way: the data tests of incremental models then
+    read only the rows of loads above it."""
     write_profile(settings)
     env = {**os.environ, **dbt_environment(settings, conn)}
-    if load_ceiling is not None:
-        env["PGOPTIONS"] = " ".join(
-            filter(None, [env.get("PGOPTIONS"), f"-c {CEILING_SETTING}={int(load_ceiling)}"])
-        )
+    settings_sent = [
+        f"-c {name}={int(value)}"
+        for name, value in ((CEILING_SETTING, load_ceiling), (TESTS_SINCE_SETTING, tests_since))
+        if value is not None
+    ]
+    if settings_sent:
+        env["PGOPTIONS"] = " ".join(filter(None, [env.get("PGOPTIONS"), *settings_sent]))
     if env.get("DBT_TARGET_PATH"):
         target_dir = settings.project_dir / env["DBT_TARGET_PATH"]
     else:

@@ -214,14 +214,20 @@ class Job:
             return []
 
     def build(
-        self, dbt_args: list[str], echo: bool = True, changed_only: bool = False
+        self,
+        dbt_args: list[str],
+        echo: bool = True,
+        changed_only: bool = False,
+        full_tests: bool = False,
     ) -> DbtResult:
         """``dbt build`` up to the load ceiling of this moment; a build that
         failed because the database went away is run again. ``changed_only``:
         when nothing was loaded since the last whole build, build only the
         nodes whose code changed since, and what depends on them (dbt's
         ``state:modified+`` against that build's manifest): nothing, when
-        nothing changed."""
+        nothing changed. An incremental whole build after new loads tests the
+        incremental models' changed rows only (macro get_where_subquery),
+        unless ``full_tests``."""
         args = ["build", *dbt_args]
 
         def work(step: audit.Step) -> DbtResult:
@@ -234,9 +240,14 @@ class Job:
             whole = not selects_nodes(dbt_args)
             step.details = {"load_ceiling": ceiling, "whole": whole}
             self.outcome.load_ceiling = int(ceiling)
-            state = None
-            if changed_only and whole and not dbt_vars and "--full-refresh" not in dbt_args:
-                state = self._state_if_nothing_new(int(ceiling))
+            state, tests_since = None, None
+            last = runs.last_whole_build(self.session.pg())
+            incremental = whole and "--full-refresh" not in dbt_args
+            if last is not None and incremental and not full_tests:
+                tests_since = last.load_ceiling if int(ceiling) > last.load_ceiling else None
+            if changed_only and incremental and not dbt_vars and not full_tests:
+                state = self._state_if_nothing_new(last, int(ceiling))
+            step.details["tests_since"] = tests_since
             if state is not None:
                 dbt_args = [*dbt_args, "--select", "state:modified+", "--state", str(state)]
                 step.details["changed_since"] = str(state.parent)
@@ -249,6 +260,7 @@ class Job:
                     label=f"{self.session.run_id}-build",
                     dbt_vars=dbt_vars,
                     load_ceiling=int(ceiling),
+                    tests_since=tests_since,
                 )
             finally:
                 if state is not None:
@@ -271,11 +283,10 @@ class Job:
             self.fail(_build_error(result))
         return result
 
-    def _state_if_nothing_new(self, ceiling: int) -> Path | None:
+    def _state_if_nothing_new(self, last: runs.WholeBuild | None, ceiling: int) -> Path | None:
         """A copy of the last whole build's manifest (dbt's --state), when that
         build read every load there is now; None otherwise. A copy, so that
         pruning old invocation folders cannot take it away mid-build."""
-        last = runs.last_whole_build(self.session.pg())
         if last is None or ceiling > last.load_ceiling or last.target_dir is None:
             return None
         manifest = last.target_dir / "manifest.json"
@@ -515,10 +526,12 @@ def run(
     webhook: str | None = None,
     on_file: Callable[[FileResult], None] | None = None,
     allow_late_batch: bool = False,
+    full_tests: bool = False,
 ) -> RunOutcome:
     """The daily job (see the module's docstring)."""
     arguments = f"--landing {landing}" + (" --full-refresh" if full_refresh else "")
     arguments += " --allow-late-batch" if allow_late_batch else ""
+    arguments += " --full-tests" if full_tests else ""
 
     def body(job: Job) -> None:
         ingested = job.ingest(landing, on_file=on_file, allow_late_batch=allow_late_batch)
@@ -543,7 +556,9 @@ def run(
                 job.skip(name, "nothing new")
             return
         freshness = job.freshness()
-        build = job.build(["--full-refresh"] if full_refresh else [], echo=ctx.echo_dbt)
+        build = job.build(
+            ["--full-refresh"] if full_refresh else [], echo=ctx.echo_dbt, full_tests=full_tests
+        )
         _after_build(job, build, freshness, new_batches, landing, report_dir, webhook)
 
     return _run_job(ctx, "run", arguments, body)
@@ -580,11 +595,11 @@ def ingest(
     )  # fmt: skip
 
 
-def build(ctx: Context, dbt_args: list[str]) -> RunOutcome:
+def build(ctx: Context, dbt_args: list[str], full_tests: bool = False) -> RunOutcome:
     """``dbt build`` (extra arguments go to dbt) and the quality of what it built."""
 
     def body(job: Job) -> None:
-        result = job.build(dbt_args, echo=ctx.echo_dbt, changed_only=True)
+        result = job.build(dbt_args, echo=ctx.echo_dbt, changed_only=True, full_tests=full_tests)
         nodes = built_nodes(result)
         if nodes == 0 and result.returncode == 0:
             job.outcome.nothing_to_do = (
@@ -595,7 +610,8 @@ def build(ctx: Context, dbt_args: list[str]) -> RunOutcome:
         elif nodes is not None:
             job.assess(result, [], [], None)
 
-    return _run_job(ctx, "build", " ".join(dbt_args), body)
+    arguments = " ".join([*dbt_args, *(["--full-tests"] if full_tests else [])])
+    return _run_job(ctx, "build", arguments, body)
 
 
 def backfill(

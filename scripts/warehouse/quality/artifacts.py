@@ -6,6 +6,7 @@ test can call them without dbt or a database."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +58,7 @@ class TestOutcome:
     warn_if: str
     error_if: str
     where: str | None
+    changed_rows: str | None  # on a daily build, the filter to the rows the build changed
     failures_relation: str | None  # the stored failing rows (store_failures)
     execution_seconds: float
     message: str | None
@@ -107,6 +109,17 @@ def _checked_nodes(manifest: dict[str, Any], test: dict[str, Any]) -> list[dict[
     return found
 
 
+#: The marker macro get_where_subquery leaves in a test it limited to the rows
+#: a daily build changed (macros/quality/tests_on_changed_rows.sql).
+CHANGED_ROWS = re.compile(r"/\* changed rows: (.+?) \*/")
+
+
+def changed_rows(compiled_code: str | None) -> str | None:
+    """The filter a daily build's test read its model through, if any."""
+    found = CHANGED_ROWS.search(compiled_code or "")
+    return found.group(1) if found else None
+
+
 def data_tests(artifacts: Artifacts) -> list[TestOutcome]:
     """Every data test the invocation ran (unit tests are not data tests)."""
     manifest = artifacts.manifest
@@ -141,6 +154,7 @@ def data_tests(artifacts: Artifacts) -> list[TestOutcome]:
                 warn_if=config.get("warn_if", "!= 0"),
                 error_if=config.get("error_if", "!= 0"),
                 where=config.get("where"),
+                changed_rows=changed_rows(result.get("compiled_code")),
                 failures_relation=result.get("relation_name"),
                 execution_seconds=float(result.get("execution_time") or 0.0),
                 message=result.get("message"),

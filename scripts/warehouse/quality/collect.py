@@ -139,7 +139,10 @@ def measure(conn: psycopg.Connection, outcomes: Iterable[TestOutcome]) -> list[M
         elif outcome.test_type == "late_arrival_rate" or outcome.population_relation is None:
             checked = None  # a scoped population, or a singular test: no row count
         else:
-            checked = counter.count(outcome.population_relation, outcome.where)
+            scope = [c for c in (outcome.where, outcome.changed_rows) if c]
+            checked = counter.count(
+                outcome.population_relation, " and ".join(f"({c})" for c in scope) or None
+            )
         keep = sample if outcome.status in ("warn", "fail", "error") else []
         measured.append(MeasuredCheck(outcome, checked, failed, keep))
     return measured
@@ -189,6 +192,7 @@ def ingestion_checks(conn: psycopg.Connection, settings: QualitySettings) -> lis
             warn_if=f">{settings.quarantine_warn_percent:g}%",
             error_if=f">{settings.quarantine_error_percent:g}%",
             where=None,
+            changed_rows=None,
             failures_relation="audit.quarantine",
             execution_seconds=0.0,
             message=f"{quarantined} of {lines} data lines quarantined"
@@ -237,6 +241,7 @@ def freshness_checks(sources: dict[str, Any], manifest: dict[str, Any]) -> list[
             warn_if=period_text(criteria.get("warn_after")),
             error_if=period_text(criteria.get("error_after")),
             where=None,
+            changed_rows=None,
             failures_relation=None,
             execution_seconds=float(result.get("execution_time") or 0.0),
             message=(
