@@ -544,7 +544,8 @@ def run(
             and previous.failed_step in AFTER_BUILD
         )
         new_batches = sorted({f.file.batch_date for f in ingested.files if f.status == "loaded"})
-        if not full_refresh and built is not None and newest <= built and not ingested.failed:
+        nothing_new = built is not None and newest <= built and not ingested.failed
+        if nothing_new and not full_refresh and not full_tests:
             if failed_after_build:
                 build = _last_build(job)
                 _after_build(job, build, [], new_batches, landing, report_dir, webhook)
