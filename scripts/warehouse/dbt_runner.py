@@ -49,6 +49,13 @@ TRANSIENT = re.compile(
 PARTIAL_PARSE = "partial_parse.msgpack"
 #: The session setting that carries a build's load ceiling (macro load_ceiling).
 CEILING_SETTING = "warehouse.load_ceiling"
+#: dbt's sessions commit without waiting for the WAL flush: a build commits
+#: hundreds of small transactions (every test stores its failing rows), and a
+#: build is re-run from raw anyway. Safe: the server never loses a commit to a
+#: crash of its own, and the wrapper's synchronous commit of the build's
+#: success in audit.run_log flushes every WAL record before it, so a build
+#: recorded as done is on disk even after a power loss.
+ASYNC_COMMIT = "-c synchronous_commit=off"
 #: The session setting that limits a daily build's tests to the rows it changed
 #: (macro get_where_subquery in macros/quality/tests_on_changed_rows.sql).
 TESTS_SINCE_SETTING = "warehouse.tests_since_load"
@@ -154,8 +161,9 @@ def run_dbt(
         for name, value in ((CEILING_SETTING, load_ceiling), (TESTS_SINCE_SETTING, tests_since))
         if value is not None
     ]
-    if settings_sent:
-        env["PGOPTIONS"] = " ".join(filter(None, [env.get("PGOPTIONS"), *settings_sent]))
+    env["PGOPTIONS"] = " ".join(
+        filter(None, [env.get("PGOPTIONS"), ASYNC_COMMIT, *settings_sent])
+    )
     if env.get("DBT_TARGET_PATH"):
         target_dir = settings.project_dir / env["DBT_TARGET_PATH"]
     else:
