@@ -10,7 +10,7 @@ The story, batch by batch:
   2025-01-02  C1 moves to Dallas (2025-01-01 08:00); P1 costs more (2025-01-01 09:00);
               O2 ships; O3 of C1 (2025-01-01 12:00); O4 of C3, who is not known yet;
               the payment PAY6 of an order the shop has not sent yet; O3 sent twice;
-              a line with quantity 0.
+              a line with quantity 0; C1's e-mail corrected (2025-01-02 10:00).
   2025-01-03  C1 moves to Miami (2025-01-03 07:00); C3 arrives; O2 is delivered; O5 of
               C1 (2025-01-03 09:00); O6 of C1 placed 2024-12-29, five days late; PAY3
               is refunded.
@@ -108,6 +108,25 @@ def test_a_customer_who_moves_twice_has_three_versions_with_the_right_dates(
         (1, "Austin", "TX", "Premium", datetime(2024, 3, 1, 10), START, MOVE_1, False),
         (2, "Dallas", "TX", "Premium", MOVE_1, MOVE_1, MOVE_2, False),
         (3, "Miami", "FL", "VIP", MOVE_2, MOVE_2, END, True),
+    ]
+
+
+def test_an_email_correction_overwrites_every_version_without_making_one(
+    history: History,
+) -> None:
+    rows = query(
+        history.conn,
+        "select dim.version_number, dim.updated_at, dim.last_changed_at, pii.email,"
+        " dim.email_pseudonym = first_value(dim.email_pseudonym) over ()"
+        " from marts.dim_customer as dim"
+        " inner join pii.dim_customer_pii as pii on dim.customer_key = pii.customer_key"
+        " where dim.customer_id = 'C1' order by dim.version_number",
+    )
+    corrected = datetime(2025, 1, 2, 10)
+    assert rows == [
+        (1, datetime(2024, 3, 1, 10), datetime(2024, 3, 1, 10), "ada.lovelace@example.com", True),
+        (2, MOVE_1, corrected, "ada.lovelace@example.com", True),
+        (3, MOVE_2, MOVE_2, "ada.lovelace@example.com", True),
     ]
 
 
