@@ -17,7 +17,7 @@
 with
 
 exceptions as (
-    select * from {{ ref('int_row_exceptions') }}
+    select * from {{ ref('fct_row_exceptions') }}
 ),
 
 counts as (

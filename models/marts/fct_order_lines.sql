@@ -20,7 +20,7 @@
 
 {#-
     One row per order line of a received order (a line whose order has not
-    arrived waits in int_row_exceptions as an orphan). The product and the
+    arrived waits in fct_row_exceptions as an orphan). The product and the
     customer are the versions valid when the order was placed. Incremental on
     source_load_id, like fct_orders: the line's versions, its order's row, its
     product's versions and the loads that replaced any of them; a line whose

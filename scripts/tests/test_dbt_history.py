@@ -225,7 +225,7 @@ def test_duplicates_and_unusable_rows_are_exceptions_with_their_reason(history: 
     rows = query(
         history.conn,
         "select exception_kind, reason, entity, record_id, source_file, source_line"
-        " from intermediate.int_row_exceptions order by source_file, source_line",
+        " from marts.fct_row_exceptions order by source_file, source_line",
     )
     assert rows == [
         ("duplicate", "exact_duplicate", "customers", "C2", "2025-01-01/customers.csv", 3),
@@ -245,7 +245,7 @@ def test_a_source_that_sent_nothing_is_empty_not_missing(history: History) -> No
 def test_batch_by_batch_builds_the_same_marts_as_a_full_refresh(history: History) -> None:
     assert {table for _, table in history.full_refresh} >= {
         "dim_customer", "dim_product", "dim_campaign", "dim_date", "fct_orders",
-        "fct_order_lines", "fct_payments", "fct_campaign_responses", "int_row_exceptions",
+        "fct_order_lines", "fct_payments", "fct_campaign_responses", "fct_row_exceptions",
     }  # fmt: skip
     assert history.incremental.keys() == history.full_refresh.keys()
     for table, full in history.full_refresh.items():
