@@ -199,8 +199,7 @@ def test_the_injected_defects_are_caught(built: Built) -> None:
         (file, line): (kind, reason)
         for file, line, kind, reason in query(
             conn,
-            "select source_file, source_line, exception_kind, reason"
-            " from marts.fct_row_exceptions",
+            "select source_file, source_line, exception_kind, reason from marts.fct_row_exceptions",
         )
     }
     issues = {}
