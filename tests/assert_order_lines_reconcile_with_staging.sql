@@ -11,7 +11,7 @@ staged_lines as (
 ),
 
 orphans as (
-    select * from {{ ref('int_row_exceptions') }}
+    select * from {{ ref('fct_row_exceptions') }}
     where exception_kind = 'orphan'
         and entity = 'order_lines'
 ),

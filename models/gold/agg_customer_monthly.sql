@@ -94,11 +94,11 @@ final as (
             as {{ type_amount() }})
                                                                 as average_order_value,
         -- running totals
-        sum(order_count) over (
+        cast(sum(order_count) over (
             partition by customer_id
             order by order_month asc nulls last
             rows between unbounded preceding and current row
-        )                                                       as cumulative_order_count,
+        ) as {{ dbt.type_bigint() }})                           as cumulative_order_count,
         cast(sum(net_revenue) over (
             partition by customer_id
             order by order_month asc nulls last

@@ -153,6 +153,9 @@ final as (
         current_customers.account_status,
         current_customers.state_code,
         current_customers.registration_date,
+        current_customers.age_years,
+        coalesce(current_customers.age_group, 'Unknown')        as age_group,
+        current_customers.tenure_days,
         -- orders
         customer_activity.order_count,
         customer_activity.cancelled_order_count,

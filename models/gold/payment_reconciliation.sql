@@ -16,7 +16,7 @@
       refund_amount_mismatch      a returned order refunded for another amount
       order_total_incomplete      no usable shipping or tax: the total is short
       order_has_no_lines          money held for an order none of whose lines the
-                                  warehouse could use (see int_row_exceptions)
+                                  warehouse could use (see fct_row_exceptions)
       underpaid                   less money held than the order total
       overpaid                    more money held than the order total (often a line
                                   the warehouse rejected: the total it knows is short)

@@ -109,6 +109,8 @@ final as (
         customers.customer_segment,
         customers.account_status as customer_account_status,
         customers.registration_date as customer_registration_date,
+        cast({{ dbt.datediff('customers.registration_date', 'order_lines.order_date', 'day') }}
+            as {{ dbt.type_int() }})                            as customer_tenure_days_at_order,
         -- product, as at order time
         products.product_name,
         products.category                                       as product_category,

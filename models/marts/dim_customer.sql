@@ -4,7 +4,9 @@
 ]) }}
 
 {#-
-    Customers as a type 2 dimension, without personal data in clear: the e-mail
+    Customers as a hybrid slowly changing dimension (int_customers_versioned):
+    a move or a segment or status change makes a version (type 2), a corrected
+    e-mail or phone overwrites (type 1). Without personal data in clear: the e-mail
     address is a keyed pseudonym (to count and join on), the phone shows its last
     four digits; names, street, postal code and date of birth are in
     pii.dim_customer_pii, under the same customer_key, for the PII reader only.
@@ -13,7 +15,16 @@
 with
 
 customers as (
-    select * from {{ ref('stg_crm__customers') }}
+    select * from {{ ref('int_customers_versioned') }}
+),
+
+crm_batches as (
+    select _batch_date from {{ ref('stg_crm__customers') }}
+),
+
+as_of as (
+    -- the day ages and tenures are measured on: the latest CRM batch
+    select {{ as_of_date('crm_batches', '_batch_date') }}       as as_of_date
 ),
 
 versions as (
@@ -33,14 +44,22 @@ versions as (
         -- categories
         customer_segment,
         account_status,
-        -- dates
+        -- dates and ages
         registration_date,
+        {{ age_in_years('date_of_birth', 'as_of.as_of_date') }}
+                                                                as age_years,
+        {{ age_group(age_in_years('date_of_birth', 'as_of.as_of_date')) }}
+                                                                as age_group,
+        cast({{ dbt.datediff('registration_date', 'as_of.as_of_date', 'day') }}
+            as {{ dbt.type_int() }})                            as tenure_days,
         -- quality
         data_issues,
         -- versions
         updated_at,
+        last_changed_at,
         {{ scd2_validity('customer_id') }}
     from customers
+    cross join as_of
 ),
 
 unknown_member as (
@@ -60,12 +79,16 @@ unknown_member as (
         -- categories
         'Unknown'                                               as customer_segment,
         'Unknown'                                               as account_status,
-        -- dates
+        -- dates and ages
         cast(null as date)                                      as registration_date,
+        cast(null as {{ dbt.type_int() }})                      as age_years,
+        'Unknown'                                               as age_group,
+        cast(null as {{ dbt.type_int() }})                      as tenure_days,
         -- quality
         cast(null as {{ dbt.type_string() }})                   as data_issues,
         -- versions
         cast(null as {{ dbt.type_timestamp() }})                as updated_at,
+        cast(null as {{ dbt.type_timestamp() }})                as last_changed_at,
         cast(0 as {{ dbt.type_bigint() }})                      as version_number,
         {{ beginning_of_time() }}                               as valid_from,
         {{ end_of_time() }}                                     as valid_to,

@@ -20,7 +20,7 @@
 
 {#-
     One row per order line of a received order (a line whose order has not
-    arrived waits in int_row_exceptions as an orphan). The product and the
+    arrived waits in fct_row_exceptions as an orphan). The product and the
     customer are the versions valid when the order was placed. Incremental on
     source_load_id, like fct_orders: the line's versions, its order's row, its
     product's versions and the loads that replaced any of them; a line whose
@@ -36,40 +36,12 @@ watermark as (
 ),
 
 lines_to_rebuild as (
-    -- every line whose source_load_id can be above the watermark (a superset:
-    -- the filter at the end keeps exactly those): a version of its own, its
-    -- order's row, its product's versions, or a reload of any of them
-    select order_line_id
-    from {{ ref('stg_shop__order_lines') }}
-    where _load_id > (select load_id from watermark)
-    union
-    select order_line_id
-    from {{ ref('stg_shop__order_lines') }}
-    where is_latest_version
-        and order_id in (
-            select order_id
-            from {{ ref('fct_orders') }}
-            where source_load_id > (select load_id from watermark)
-        )
-    union
-    select order_line_id
-    from {{ ref('stg_shop__order_lines') }}
-    where is_latest_version
-        and product_id in (
-            select product_id
-            from {{ ref('stg_catalog__products') }}
-            where _load_id > (select load_id from watermark)
-            union
-            select product_id
-            from ({{ replaced_touches([['products', 'record_id']], 'product_id') }})
-                as replaced_products
-            where last_load_id > (select load_id from watermark)
-        )
-    union
-    select order_line_id
-    from ({{ replaced_touches([['order_lines', 'record_id']], 'order_line_id') }})
-        as replaced_lines
-    where last_load_id > (select load_id from watermark)
+    {{ keys_to_rebuild(ref('stg_shop__order_lines'), 'order_line_id', 'order_lines',
+        references=[
+            ['order_id', changed_fact_keys(ref('fct_orders'), 'order_id')],
+            ['product_id', changed_keys(ref('stg_catalog__products'), 'product_id',
+                [['products', 'record_id']])],
+        ]) }}
 ),
 
 {% endif %}

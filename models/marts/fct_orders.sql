@@ -33,49 +33,16 @@ watermark as (
 ),
 
 orders_to_rebuild as (
-    -- every order whose source_load_id can be above the watermark (a superset:
-    -- the filter at the end keeps exactly those), so that the run reads only
-    -- their rows: the order's versions, the lines and payments that ever named
-    -- it, its customer's versions, and the loads that replaced any of them
-    select order_id
-    from {{ ref('stg_shop__orders') }}
-    where _load_id > (select load_id from watermark)
-    union
-    select order_id
-    from {{ ref('stg_shop__order_lines') }}
-    where order_line_id in (
-        select order_line_id
-        from {{ ref('stg_shop__order_lines') }}
-        where _load_id > (select load_id from watermark)
-    )
-    union
-    select order_id
-    from {{ ref('stg_payments__payments') }}
-    where payment_id in (
-        select payment_id
-        from {{ ref('stg_payments__payments') }}
-        where _load_id > (select load_id from watermark)
-    )
-    union
-    select order_id
-    from {{ ref('stg_shop__orders') }}
-    where is_latest_version
-        and customer_id in (
-            select customer_id
-            from {{ ref('stg_crm__customers') }}
-            where _load_id > (select load_id from watermark)
-            union
-            select customer_id
-            from ({{ replaced_touches([['customers', 'record_id']], 'customer_id') }})
-                as replaced_customers
-            where last_load_id > (select load_id from watermark)
-        )
-    union
-    select order_id
-    from ({{ replaced_touches([
-        ['orders', 'record_id'], ['order_lines', 'order_id'], ['payments', 'order_id'],
-    ], 'order_id') }}) as replaced_orders
-    where last_load_id > (select load_id from watermark)
+    {{ keys_to_rebuild(ref('stg_shop__orders'), 'order_id', 'orders',
+        replaced=[['orders', 'record_id'], ['order_lines', 'order_id'], ['payments', 'order_id']],
+        named_by=[
+            [ref('stg_shop__order_lines'), 'order_line_id'],
+            [ref('stg_payments__payments'), 'payment_id'],
+        ],
+        references=[
+            ['customer_id', changed_keys(ref('stg_crm__customers'), 'customer_id',
+                [['customers', 'record_id']])],
+        ]) }}
 ),
 
 {% endif %}

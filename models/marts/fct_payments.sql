@@ -33,25 +33,9 @@ watermark as (
 ),
 
 payments_to_rebuild as (
-    -- every payment whose source_load_id can be above the watermark (a
-    -- superset: the filter at the end keeps exactly those)
-    select payment_id
-    from {{ ref('stg_payments__payments') }}
-    where _load_id > (select load_id from watermark)
-    union
-    select payment_id
-    from {{ ref('stg_payments__payments') }}
-    where is_latest_version
-        and order_id in (
-            select order_id
-            from {{ ref('fct_orders') }}
-            where source_load_id > (select load_id from watermark)
-        )
-    union
-    select payment_id
-    from ({{ replaced_touches([['payments', 'record_id']], 'payment_id') }})
-        as replaced_payments
-    where last_load_id > (select load_id from watermark)
+    {{ keys_to_rebuild(ref('stg_payments__payments'), 'payment_id', 'payments', references=[
+        ['order_id', changed_fact_keys(ref('fct_orders'), 'order_id')],
+    ]) }}
 ),
 
 {% endif %}

@@ -117,10 +117,7 @@ def create_test_database(server: db.Connection, name: str) -> db.Connection:
     """A new, empty database on the test server, owned by the role the tests
     connect as, that plans in parallel whenever it can (FORCED_PARALLEL)."""
     with db.connect(admin_of(server), autocommit=True) as admin:
-        create = sql.SQL("create database {}").format(sql.Identifier(name))
-        if server.embedded:
-            create = sql.SQL("{} owner {}").format(create, sql.Identifier(server.user))
-        admin.execute(create)
+        db.create_database(admin, server.with_database(name))
         for setting, value in FORCED_PARALLEL.items():
             admin.execute(
                 sql.SQL("alter database {} set {} = {}").format(

@@ -46,12 +46,11 @@ def scalar(conn: db.Connection, statement: str) -> object:
 
 
 def marts(conn: db.Connection) -> dict[tuple[str, str], Counter]:
-    """Every row of every mart table (and of the exceptions model), as multisets."""
+    """Every row of every mart table (the exceptions included), as multisets."""
     tables = query(
         conn,
         "select table_schema, table_name from information_schema.tables"
-        " where table_type = 'BASE TABLE' and (table_schema = 'marts'"
-        " or (table_schema, table_name) = ('intermediate', 'int_row_exceptions'))",
+        " where table_type = 'BASE TABLE' and table_schema = 'marts'",
     )
     rows = {}
     with db.connect(conn) as pg:

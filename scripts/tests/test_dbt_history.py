@@ -10,7 +10,7 @@ The story, batch by batch:
   2025-01-02  C1 moves to Dallas (2025-01-01 08:00); P1 costs more (2025-01-01 09:00);
               O2 ships; O3 of C1 (2025-01-01 12:00); O4 of C3, who is not known yet;
               the payment PAY6 of an order the shop has not sent yet; O3 sent twice;
-              a line with quantity 0.
+              a line with quantity 0; C1's e-mail corrected (2025-01-02 10:00).
   2025-01-03  C1 moves to Miami (2025-01-03 07:00); C3 arrives; O2 is delivered; O5 of
               C1 (2025-01-03 09:00); O6 of C1 placed 2024-12-29, five days late; PAY3
               is refunded.
@@ -111,6 +111,25 @@ def test_a_customer_who_moves_twice_has_three_versions_with_the_right_dates(
     ]
 
 
+def test_an_email_correction_overwrites_every_version_without_making_one(
+    history: History,
+) -> None:
+    rows = query(
+        history.conn,
+        "select dim.version_number, dim.updated_at, dim.last_changed_at, pii.email,"
+        " dim.email_pseudonym = first_value(dim.email_pseudonym) over ()"
+        " from marts.dim_customer as dim"
+        " inner join pii.dim_customer_pii as pii on dim.customer_key = pii.customer_key"
+        " where dim.customer_id = 'C1' order by dim.version_number",
+    )
+    corrected = datetime(2025, 1, 2, 10)
+    assert rows == [
+        (1, datetime(2024, 3, 1, 10), datetime(2024, 3, 1, 10), "ada.lovelace@example.com", True),
+        (2, MOVE_1, corrected, "ada.lovelace@example.com", True),
+        (3, MOVE_2, MOVE_2, "ada.lovelace@example.com", True),
+    ]
+
+
 def test_every_order_points_to_the_customer_version_valid_when_it_was_placed(
     history: History,
 ) -> None:
@@ -206,7 +225,7 @@ def test_duplicates_and_unusable_rows_are_exceptions_with_their_reason(history: 
     rows = query(
         history.conn,
         "select exception_kind, reason, entity, record_id, source_file, source_line"
-        " from intermediate.int_row_exceptions order by source_file, source_line",
+        " from marts.fct_row_exceptions order by source_file, source_line",
     )
     assert rows == [
         ("duplicate", "exact_duplicate", "customers", "C2", "2025-01-01/customers.csv", 3),
@@ -226,7 +245,7 @@ def test_a_source_that_sent_nothing_is_empty_not_missing(history: History) -> No
 def test_batch_by_batch_builds_the_same_marts_as_a_full_refresh(history: History) -> None:
     assert {table for _, table in history.full_refresh} >= {
         "dim_customer", "dim_product", "dim_campaign", "dim_date", "fct_orders",
-        "fct_order_lines", "fct_payments", "fct_campaign_responses", "int_row_exceptions",
+        "fct_order_lines", "fct_payments", "fct_campaign_responses", "fct_row_exceptions",
     }  # fmt: skip
     assert history.incremental.keys() == history.full_refresh.keys()
     for table, full in history.full_refresh.items():

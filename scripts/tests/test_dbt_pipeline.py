@@ -94,7 +94,7 @@ def test_every_raw_row_is_staged_or_an_exception_exactly_once(built: Built, enti
             select count(*) from {STG_MODELS[entity]} as s
             where s._load_id = r._load_id and s._source_line = r._source_line
         ) + (
-            select count(*) from intermediate.int_row_exceptions as e
+            select count(*) from marts.fct_row_exceptions as e
             where e.entity = '{entity}' and e.exception_kind in ('rejected', 'duplicate')
                 and e.load_id = r._load_id and e.source_line = r._source_line
         ) <> 1
@@ -110,7 +110,7 @@ def test_order_lines_are_the_distinct_valid_lines_and_sum_to_the_cent(built: Bui
         """
         select count(distinct s.order_line_id) from staging.stg_shop__order_lines as s
         where not exists (
-            select 1 from intermediate.int_row_exceptions as e
+            select 1 from marts.fct_row_exceptions as e
             where e.exception_kind = 'orphan' and e.record_id = s.order_line_id
         )
         """,
@@ -199,8 +199,7 @@ def test_the_injected_defects_are_caught(built: Built) -> None:
         (file, line): (kind, reason)
         for file, line, kind, reason in query(
             conn,
-            "select source_file, source_line, exception_kind, reason"
-            " from intermediate.int_row_exceptions",
+            "select source_file, source_line, exception_kind, reason from marts.fct_row_exceptions",
         )
     }
     issues = {}

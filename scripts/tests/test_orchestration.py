@@ -85,7 +85,7 @@ def test_dbt_models_are_assets_keyed_by_schema_and_name(graph: AssetGraph, manif
     for key in (
         ["staging", "base_shop__orders"],
         ["staging", "stg_shop__orders"],
-        ["intermediate", "int_customers_current"],
+        ["intermediate", "int_customers_versioned"],
         ["marts", "fct_orders"],
         ["marts", "dim_customer"],
         ["gold", "sales_summary_daily"],

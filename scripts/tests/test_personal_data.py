@@ -189,7 +189,7 @@ def test_an_8000_character_key_is_rejected_and_counted_and_the_build_stays_green
     assert result.returncode == 0, result.output[-3000:]
     rejected = query(
         fresh_db,
-        "select reason, length(record_id), batch_date::text from intermediate.int_row_exceptions"
+        "select reason, length(record_id), batch_date::text from marts.fct_row_exceptions"
         " where entity = 'orders' and exception_kind = 'rejected'",
     )
     assert rejected == [("too_long_order_id", 8000, "2025-01-03")]

@@ -35,10 +35,10 @@ def _artifacts() -> Artifacts:
         "relation_name": '"db"."staging"."base_orders"',
     }
     exceptions = {
-        "unique_id": "model.p.int_row_exceptions",
+        "unique_id": "model.p.fct_row_exceptions",
         "resource_type": "model",
-        "name": "int_row_exceptions",
-        "relation_name": '"db"."intermediate"."int_row_exceptions"',
+        "name": "fct_row_exceptions",
+        "relation_name": '"db"."marts"."fct_row_exceptions"',
     }
 
     def test(name: str, generic: str | None, attached: str | None, nodes: list[str], **config):
@@ -97,7 +97,7 @@ def test_tests_are_read_with_dimension_model_population_and_outcome() -> None:
     assert not_null.severity == "error"
     assert not_null.failures_relation == '"db"."dq_failures"."nn"'
     rate = outcomes["dq_orders_exact_duplicates"]
-    assert rate.model == "int_row_exceptions"
+    assert rate.model == "fct_row_exceptions"
     assert rate.population_relation == '"db"."staging"."base_orders"'  # not the exceptions
     singular = outcomes["assert_totals"]
     assert (singular.test_type, singular.model, singular.population_relation) == (

@@ -138,7 +138,7 @@ def test_clean_data_at_scale_1_builds_and_flags_nothing(clean: CleanRun) -> None
     conn = clean.conn
     assert scalar(conn, "select count(*) from raw.order_lines") > 400_000
     assert scalar(conn, "select count(*) from audit.quarantine") == 0
-    assert scalar(conn, "select count(*) from intermediate.int_row_exceptions") == 0
+    assert scalar(conn, "select count(*) from marts.fct_row_exceptions") == 0
     for entity in ENTITIES:
         flagged = query(
             conn,

@@ -258,12 +258,24 @@ def ensure_database(settings: Settings, conn: Connection) -> None:
             return
         if not conn.embedded:
             raise DatabaseError(missing_database(conn))
-        create = sql.SQL("create database {} owner {}").format(
-            sql.Identifier(conn.dbname), sql.Identifier(conn.user)
-        )
         # another command may create it at the same moment
         with suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
-            admin.execute(create)
+            create_database(admin, conn)
+
+
+def create_database(
+    admin: psycopg.Connection, conn: Connection, template: str | None = None
+) -> None:
+    """Create ``conn``'s database through ``admin`` (autocommit), as a copy of
+    ``template`` when given. On the embedded server it is owned by the role
+    ``conn`` connects as (admin is the superuser); on a server PGHOST names the
+    role that creates it owns it, as that server's rules allow."""
+    statement = sql.SQL("create database {}").format(sql.Identifier(conn.dbname))
+    if template is not None:
+        statement = sql.SQL("{} template {}").format(statement, sql.Identifier(template))
+    if conn.embedded:
+        statement = sql.SQL("{} owner {}").format(statement, sql.Identifier(conn.user))
+    admin.execute(statement)
 
 
 def drop_database(conn: Connection, dbname: str) -> None:

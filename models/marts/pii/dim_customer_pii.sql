@@ -2,7 +2,8 @@
 
 {#-
     The personal data of each customer version, in clear: names, e-mail, phone,
-    date of birth, street and postal code, under dim_customer's customer_key.
+    date of birth (type 1: the current values on every version), street and
+    postal code (type 2), under dim_customer's customer_key.
     Schema pii: the PII reader role only (docs/data-protection.md); analysts
     see dim_customer, where these are pseudonymised, masked or left out.
 -#}
@@ -10,7 +11,7 @@
 with
 
 customers as (
-    select * from {{ ref('stg_crm__customers') }}
+    select * from {{ ref('int_customers_versioned') }}
 ),
 
 final as (

@@ -1,8 +1,5 @@
 {{ config(
-    materialized='incremental',
     unique_key='response_id',
-    incremental_strategy='replace_records',
-    on_schema_change='fail',
     indexes=[{'columns': ['response_id']}, {'columns': ['_load_id']}],
 ) }}
 
@@ -12,27 +9,7 @@
 -#}
 with
 
-{% if is_incremental() %}
-records_to_rebuild as (
-    {{ records_to_rebuild(ref('base_marketing__campaign_responses'), 'response_id') }}
-),
-
-{% endif %}
-base as (
-    select * from {{ ref('base_marketing__campaign_responses') }}
-    where rejection_reason is null
-    {%- if is_incremental() %}
-        and response_id in (select response_id from records_to_rebuild)
-    {%- endif %}
-),
-
-ranked as (
-    select
-        base.*,
-        -- one row per version (key, updated_at)
-        {{ version_row_number('response_id') }}                 as version_row_number
-    from base
-),
+{{ staged_version_ctes(ref('base_marketing__campaign_responses'), 'response_id') }}
 
 versions as (
     select
@@ -52,27 +29,13 @@ versions as (
         -- versions
         {{ is_latest_version('response_id') }}                  as is_latest_version,
         -- load metadata
-        _batch_date,
-        _source_file,
-        _source_line,
-        _load_id,
-        _loaded_at,
-        _row_hash
+        {{ load_metadata() }}
     from ranked
     where version_row_number = 1
 ),
 
-{% if is_incremental() %}
 final as (
-    -- a record rebuilt without any version left comes back as its key alone:
-    -- the replace_records strategy deletes its rows
-    select * from versions
-    right join records_to_rebuild using (response_id)
+    {{ staged_versions_final('versions', 'response_id') }}
 )
-{% else %}
-final as (
-    select * from versions
-)
-{% endif %}
 
 select * from final

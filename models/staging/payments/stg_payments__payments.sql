@@ -1,8 +1,5 @@
 {{ config(
-    materialized='incremental',
     unique_key='payment_id',
-    incremental_strategy='replace_records',
-    on_schema_change='fail',
     indexes=[{'columns': ['payment_id']}, {'columns': ['_load_id']}, {'columns': ['order_id']}],
 ) }}
 
@@ -12,27 +9,7 @@
 -#}
 with
 
-{% if is_incremental() %}
-records_to_rebuild as (
-    {{ records_to_rebuild(ref('base_payments__payments'), 'payment_id') }}
-),
-
-{% endif %}
-base as (
-    select * from {{ ref('base_payments__payments') }}
-    where rejection_reason is null
-    {%- if is_incremental() %}
-        and payment_id in (select payment_id from records_to_rebuild)
-    {%- endif %}
-),
-
-ranked as (
-    select
-        base.*,
-        -- one row per version (key, updated_at)
-        {{ version_row_number('payment_id') }}                  as version_row_number
-    from base
-),
+{{ staged_version_ctes(ref('base_payments__payments'), 'payment_id') }}
 
 versions as (
     select
@@ -52,27 +29,13 @@ versions as (
         -- versions
         {{ is_latest_version('payment_id') }}                   as is_latest_version,
         -- load metadata
-        _batch_date,
-        _source_file,
-        _source_line,
-        _load_id,
-        _loaded_at,
-        _row_hash
+        {{ load_metadata() }}
     from ranked
     where version_row_number = 1
 ),
 
-{% if is_incremental() %}
 final as (
-    -- a record rebuilt without any version left comes back as its key alone:
-    -- the replace_records strategy deletes its rows
-    select * from versions
-    right join records_to_rebuild using (payment_id)
+    {{ staged_versions_final('versions', 'payment_id') }}
 )
-{% else %}
-final as (
-    select * from versions
-)
-{% endif %}
 
 select * from final

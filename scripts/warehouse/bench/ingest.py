@@ -104,12 +104,10 @@ def make_dirty(clean: Path, dirty: Path, share: float, seed: int) -> int:
 def fresh_database(conn: db.Connection) -> db.Connection:
     admin_conn = db.admin_connection(load_settings(), conn)
     db.drop_database(admin_conn, BENCH_DB)
+    target = conn.with_database(BENCH_DB)
     with db.connect(admin_conn, autocommit=True) as admin:
-        create = sql.SQL("create database {}").format(sql.Identifier(BENCH_DB))
-        if conn.embedded:
-            create = sql.SQL("{} owner {}").format(create, sql.Identifier(conn.user))
-        admin.execute(create)
-    return conn.with_database(BENCH_DB)
+        db.create_database(admin, target)
+    return target
 
 
 def bare_copy(conn: db.Connection, landing: Path) -> tuple[float, str]:

@@ -18,8 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from psycopg import sql
-
 from warehouse import db
 from warehouse.bench.measure import Measurement, Step, run_measured
 from warehouse.config import Settings
@@ -66,12 +64,7 @@ class Database:
         """This database anew, as a copy of ``template`` (which nobody may use)."""
         self.drop()
         with db.connect(self.admin(), autocommit=True) as pg:
-            statement = sql.SQL("create database {} template {}").format(
-                sql.Identifier(self.conn.dbname), sql.Identifier(template.conn.dbname)
-            )
-            if self.conn.embedded:
-                statement = sql.SQL("{} owner {}").format(statement, sql.Identifier(self.conn.user))
-            pg.execute(statement)
+            db.create_database(pg, self.conn, template=template.conn.dbname)
 
     def run(self, *args: str) -> Measurement:
         return run_measured(warehouse_command(*args), self.env)

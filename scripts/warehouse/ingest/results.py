@@ -68,6 +68,3 @@ class IngestResult:
     @property
     def failed(self) -> list[FileResult]:
         return [f for f in self.files if f.status == "failed"]
-
-
-# ---------------------------------------------------------------- the tables

@@ -70,12 +70,14 @@ def payload(run_id: str, database: str, reasons: list[Reason], report: str | Non
     return {"text": text, "blocks": blocks}
 
 
-class TransientError(Exception):
-    """The webhook did not answer or asked to be retried (429, 5xx)."""
+class _WebhookBusy(Exception):
+    """The webhook did not answer or asked to be retried (429, 5xx). Internal:
+    send() retries it and records the outcome; it never reaches the user."""
 
 
-class PermanentError(Exception):
-    """The webhook refused the message (4xx other than 429)."""
+class _WebhookRefused(Exception):
+    """The webhook refused the message (4xx other than 429). Internal, like
+    _WebhookBusy: send() records it as a failed alert."""
 
 
 def _post(url: str, body: bytes) -> int:
@@ -88,11 +90,11 @@ def _post(url: str, body: bytes) -> int:
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code == 429 or exc.code >= 500:
-            raise TransientError(f"HTTP {exc.code} {exc.reason}") from None
-        raise PermanentError(f"HTTP {exc.code} {exc.reason}") from None
+            raise _WebhookBusy(f"HTTP {exc.code} {exc.reason}") from None
+        raise _WebhookRefused(f"HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise TransientError(f"no answer: {reason}") from None
+        raise _WebhookBusy(f"no answer: {reason}") from None
 
 
 def send(url: str, message: dict, wait_multiplier: float = 0.5) -> AlertOutcome:
@@ -107,7 +109,7 @@ def send(url: str, message: dict, wait_multiplier: float = 0.5) -> AlertOutcome:
         log.warning("alert webhook %s: %s", urlsplit(url).netloc, note)
 
     @retry(
-        retry=retry_if_exception(lambda exc: isinstance(exc, TransientError)),
+        retry=retry_if_exception(lambda exc: isinstance(exc, _WebhookBusy)),
         stop=stop_after_attempt(ATTEMPTS),
         wait=wait_random_exponential(multiplier=wait_multiplier, max=8),
         before_sleep=before_sleep,
@@ -120,7 +122,7 @@ def send(url: str, message: dict, wait_multiplier: float = 0.5) -> AlertOutcome:
     try:
         outcome.response_code = attempt()
         outcome.status = "sent"
-    except (TransientError, PermanentError) as exc:
+    except (_WebhookBusy, _WebhookRefused) as exc:
         outcome.error = str(exc)
     return outcome
 

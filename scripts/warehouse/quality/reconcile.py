@@ -1,7 +1,7 @@
 """Reconciliation per entity and batch, from three independent counts:
 
     data lines of the file (load manifest) = raw rows + quarantined lines
-    raw rows = staged rows + duplicates + rejected rows (int_row_exceptions)
+    raw rows = staged rows + duplicates + rejected rows (fct_row_exceptions)
 
 Raw rows are counted in the raw table itself (the rows of current loads: raw
 keeps the rows of loads a reload replaced), not taken from the manifest, so a
@@ -61,7 +61,7 @@ def reconcile(conn: psycopg.Connection, load_ceiling: int | None = None) -> list
     """Every entity and batch that has loaded files (up to ``load_ceiling``, the
     newest load the build read), in entity and batch order."""
     ceiling = load_ceiling if load_ceiling is not None else 2**62
-    if not _exists(conn, "intermediate.int_row_exceptions"):
+    if not _exists(conn, "marts.fct_row_exceptions"):
         return []
     found = []
     for entity in ENTITIES:
@@ -95,7 +95,7 @@ def reconcile(conn: psycopg.Connection, load_ceiling: int | None = None) -> list
                 select batch_date,
                     count(*) filter (where exception_kind = 'duplicate') as duplicate_rows,
                     count(*) filter (where exception_kind = 'rejected') as rejected_rows
-                from intermediate.int_row_exceptions
+                from marts.fct_row_exceptions
                 where entity = %(entity)s
                 group by batch_date
             )

@@ -50,20 +50,20 @@ def read_signals(conn: psycopg.Connection) -> list[Signal]:
             signals.extend(
                 Signal(file, line, f"standardised:{column}", key) for column in _codes(values)
             )
-    if _exists(conn, "intermediate.int_row_exceptions"):
+    if _exists(conn, "marts.fct_row_exceptions"):
         signals.extend(
             Signal(file, line, "exact_duplicate", key)
             for file, line, key in conn.execute(
-                "select source_file, source_line, record_id from intermediate.int_row_exceptions"
+                "select source_file, source_line, record_id from marts.fct_row_exceptions"
                 " where exception_kind = 'duplicate' and reason = 'exact_duplicate'"
             )
         )
-    if _exists(conn, "intermediate.int_unresolved_references"):
+    if _exists(conn, "marts.fct_unresolved_references"):
         signals.extend(
             Signal(file, line, f"unresolved:{column}", key, referenced)
             for file, line, key, column, referenced in conn.execute(
                 "select source_file, source_line, record_id, reference_column, referenced_id"
-                " from intermediate.int_unresolved_references"
+                " from marts.fct_unresolved_references"
             )
         )
     if _exists(conn, "audit.quarantine"):

@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_replaced_loads() }}",
-    indexes=[{'columns': ['_load_id']}, {'columns': ['product_id']}],
-) }}
+{{ config(indexes=[{'columns': ['_load_id']}, {'columns': ['product_id']}]) }}
 
 {#-
     One row per raw row: cleaned, cast, flagged, and rejected (with the reason)
@@ -14,9 +8,7 @@
 with
 
 source as (
-    select * from {{ source('catalog', 'products') }}
-    where {{ is_current_load() }}
-        and {{ above_own_watermark() }}
+    {{ current_raw_rows('catalog', 'products') }}
 ),
 
 enum_spellings as (
@@ -52,12 +44,7 @@ cleaned as (
         {{ first_too_long('catalog', 'products') }}
                                                                 as too_long_column,
         -- load metadata
-        source._batch_date,
-        source._source_file,
-        source._source_line,
-        source._load_id,
-        source._loaded_at,
-        source._row_hash
+        {{ load_metadata('source.') }}
     from source
     left join enum_spellings as status_spelling
         on status_spelling.domain = 'product_status'
@@ -118,12 +105,7 @@ final as (
         standardised_values,
         rejection_reason,
         -- load metadata
-        _batch_date,
-        _source_file,
-        _source_line,
-        _load_id,
-        _loaded_at,
-        _row_hash
+        {{ load_metadata() }}
     from validated
 )
 
