@@ -18,7 +18,7 @@ help:
 	@echo "make test   set up and run every test (pytest, dbt build on a test database of its own)"
 	@echo "make bench  the benchmark (scales 0.1 and 1; SCALE=10 for the large run): docs/benchmarks.md"
 	@echo "make lint   ruff over the Python package and tests"
-	@echo "make docs   dbt docs generate on the demo database (then: dbt docs serve)"
+	@echo "make docs   generate dbt's docs from the demo database and serve them (PORT=8080)"
 	@echo "make clean  remove dbt artefacts; make distclean also removes .venv, .warehouse and data/"
 
 $(VENV)/.installed: pyproject.toml
@@ -68,7 +68,7 @@ bench: setup
 
 docs: setup
 	$(WAREHOUSE) db start
-	eval "$$($(WAREHOUSE) env)" && $(BIN)/dbt docs generate
+	$(WAREHOUSE) docs --port $(or $(PORT),8080)
 
 clean:
 	rm -rf target logs

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from warehouse import __version__, db, embedded, pipeline, secrets
+from warehouse import __version__, db, docs, embedded, pipeline, secrets
 from warehouse import console as output
 from warehouse.config import Settings, load_settings
 from warehouse.contract import parse_batch_date
@@ -380,6 +380,37 @@ def reset_command(
     if landing is not None:
         removed = len(outcome.removed_batches)
         output.console.print(f"{landing}: {removed} generated batches deleted", highlight=False)
+
+
+@app.command("docs")
+def docs_command(
+    port: Annotated[
+        int, typer.Option("--port", help="Port to serve the site on.", min=1, max=65535)
+    ] = docs.DEFAULT_PORT,
+    host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = docs.DEFAULT_HOST,
+    browser: Annotated[
+        bool,
+        typer.Option("--browser/--no-browser", help="Open a web browser on the site."),
+    ] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the site after generating it.")
+    ] = True,
+    generate: Annotated[
+        bool,
+        typer.Option(
+            "--generate/--no-generate", help="Generate the site first (dbt docs generate)."
+        ),
+    ] = True,
+) -> None:
+    """dbt's documentation site (models, columns, lineage): generate it from the
+    warehouse database and serve it on http://HOST:PORT until Ctrl-C."""
+    settings, conn = _context()
+    if generate:
+        folder = docs.generate(settings, conn)
+        output.console.print(f"docs generated in {folder}", highlight=False, soft_wrap=True)
+    if serve:  # dbt serves the files; it does not connect
+        output.console.print(f"serving on http://{host}:{port} (Ctrl-C stops)", highlight=False)
+        raise typer.Exit(docs.serve(settings, conn, port, host, browser))
 
 
 @app.command("status")

@@ -24,6 +24,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from warehouse.config import Settings
 from warehouse.db import Connection
@@ -126,6 +127,18 @@ def _die_with_parent() -> None:
         pass  # not Linux: a killed wrapper may leave dbt to finish on its own
 
 
+def parse_event(line: str) -> tuple[str, dict[str, Any] | None]:
+    """One line of dbt's JSON log on stdout: its human text and the event
+    (None for a line that is not an event, such as a crash's traceback)."""
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return line.rstrip("\n"), None
+    if not isinstance(event, dict) or not isinstance(event.get("info"), dict):
+        return line.rstrip("\n"), None
+    return str(event["info"].get("msg", "")), event
+
+
 def run_dbt(
     args: list[str],
     settings: Settings,
@@ -135,14 +148,24 @@ def run_dbt(
     dbt_vars: dict | None = None,
     on_line: Callable[[str], None] | None = None,
     load_ceiling: int | None = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+    target_dir: Path | None = None,
 ) -> DbtResult:
     """Run ``dbt <args>`` in the project folder, in an invocation folder of its
-    own; stream its output when ``echo`` (and to ``on_line``). ``dbt_vars`` go
-    to dbt as --vars; ``load_ceiling`` goes to every connection dbt opens as
-    the session setting warehouse.load_ceiling (macro load_ceiling), not as a
-    var: dbt re-parses the whole project when its vars change."""
+    own (or ``target_dir``); print dbt's lines when ``echo`` (and pass them to
+    ``on_line``). dbt logs JSON on stdout: each event goes to ``on_event`` (the
+    console's progress display), its text to the echo and the result; dbt.log
+    keeps the usual text. ``dbt_vars`` go to dbt as --vars; ``load_ceiling``
+    goes to every connection dbt opens as the session setting
+    warehouse.load_ceiling (macro load_ceiling), not as a var: dbt re-parses
+    the whole project when its vars change."""
     write_profile(settings)
     env = {**os.environ, **dbt_environment(settings, conn)}
+    env["DBT_LOG_FORMAT"] = "json"
+    env.setdefault("DBT_LOG_FORMAT_FILE", "debug")
+    if target_dir is not None:
+        env["DBT_TARGET_PATH"] = str(target_dir)
+        env.setdefault("DBT_LOG_PATH", str(target_dir.parent / "logs"))
     if load_ceiling is not None:
         env["PGOPTIONS"] = " ".join(
             filter(None, [env.get("PGOPTIONS"), f"-c {CEILING_SETTING}={int(load_ceiling)}"])
@@ -174,13 +197,17 @@ def run_dbt(
     )
     try:
         assert proc.stdout is not None
-        for line in proc.stdout:
+        for raw in proc.stdout:
+            text, event = parse_event(raw)
+            line = text + "\n"
             lines.append(line)
             if echo:
                 sys.stdout.write(line)
                 sys.stdout.flush()
             if on_line is not None:
                 on_line(line)
+            if on_event is not None and event is not None:
+                on_event(event)
         proc.wait()
     finally:
         if proc.poll() is None:  # interrupted: dbt does not outlive the wrapper
