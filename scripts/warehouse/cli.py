@@ -10,6 +10,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -191,6 +192,16 @@ ReportDirOption = Annotated[
 ]
 
 
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v",
+        help="Show dbt's own lines (one per node) instead of the progress display; "
+        "they are always in dbt's log.",
+    ),
+]  # fmt: skip
+
+
 AllowLateBatchOption = Annotated[
     bool,
     typer.Option(
@@ -201,9 +212,13 @@ AllowLateBatchOption = Annotated[
 ]
 
 
-def _pipeline_context(wait: float) -> pipeline.Context:
+def _pipeline_context(
+    wait: float, verbose: bool = True, progress: output.RunProgress | None = None
+) -> pipeline.Context:
+    """Quiet (dbt's nodes on the progress display) unless ``verbose``."""
     settings, conn = _context()
-    return pipeline.Context(settings, conn, wait, output.listener)
+    on_event = progress.on_dbt_event if progress is not None and not verbose else None
+    return pipeline.Context(settings, conn, wait, output.listener, verbose, on_event)
 
 
 def _batch(value: str | None, option: str) -> date | None:
@@ -215,8 +230,12 @@ def _batch(value: str | None, option: str) -> date | None:
     return batch
 
 
-def _end(outcome: pipeline.RunOutcome) -> None:
+def _end(
+    outcome: pipeline.RunOutcome, started: float | None = None, conn: db.Connection | None = None
+) -> None:
     output.show_steps(outcome)
+    if started is not None:
+        output.show_closing(outcome, time.monotonic() - started, conn)
     if not outcome.ok:
         raise typer.Exit(1)
 
@@ -240,9 +259,9 @@ def ingest(
     batch = _batch(reload, "--reload")
     ctx = _pipeline_context(wait)
     landing = landing or ctx.settings.landing_dir
-    with output.file_progress(landing) as on_file:
+    with output.run_progress(landing) as progress:
         outcome = pipeline.ingest(
-            ctx, landing, reload=batch, on_file=on_file, allow_late_batch=allow_late_batch
+            ctx, landing, reload=batch, on_file=progress.on_file, allow_late_batch=allow_late_batch
         )
     if outcome.ingest is not None:
         output.show_ingest(outcome.ingest)
@@ -251,11 +270,13 @@ def ingest(
 
 
 @app.command("build", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def build(ctx: typer.Context, wait: WaitOption = 0) -> None:
+def build(ctx: typer.Context, wait: WaitOption = 0, verbose: VerboseOption = False) -> None:
     """Run `dbt build` on the warehouse database (extra arguments go to dbt) and
     record the quality of what it built."""
-    outcome = pipeline.build(_pipeline_context(wait), list(ctx.args))
-    _end(outcome)
+    started = time.monotonic()
+    with output.run_progress() as progress:
+        outcome = pipeline.build(_pipeline_context(wait, verbose, progress), list(ctx.args))
+    _end(outcome, started)
 
 
 @app.command("run")
@@ -268,16 +289,19 @@ def run(
     report_dir: ReportDirOption = None,
     wait: WaitOption = 0,
     allow_late_batch: AllowLateBatchOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """The daily job: ingest every pending batch, check source freshness, dbt build,
     assess data quality, write the report, alert. Exit 0 only when all passed;
     after a failure the next run resumes from the failed step."""
-    ctx = _pipeline_context(wait)
-    landing = landing or ctx.settings.landing_dir
-    output.console.rule(f"run on {ctx.conn_info.url()}")
-    with output.file_progress(landing) as on_file:
+    started = time.monotonic()
+    settings, conn = _context()
+    landing = landing or settings.landing_dir
+    output.console.rule(f"run on {conn.url()}")
+    with output.run_progress(landing) as progress:
+        ctx = _pipeline_context(wait, verbose, progress)
         outcome = pipeline.run(
-            ctx, landing, full_refresh, report_dir, pipeline_webhook(), on_file=on_file,
+            ctx, landing, full_refresh, report_dir, pipeline_webhook(), on_file=progress.on_file,
             allow_late_batch=allow_late_batch,
         )  # fmt: skip
     if outcome.ingest is not None:
@@ -287,7 +311,7 @@ def run(
     elif outcome.build is not None:
         output.show_counts(ctx.conn_info)
     output.show_quality(outcome)
-    _end(outcome)
+    _end(outcome, started, ctx.conn_info)
 
 
 @app.command("backfill")
@@ -301,22 +325,25 @@ def backfill(
     landing: LandingOption = None,
     report_dir: ReportDirOption = None,
     wait: WaitOption = 0,
+    verbose: VerboseOption = False,
 ) -> None:
     """Reprocess a range of batches a source sent again: load them anew (replacing
     what was loaded from them), then an incremental build, so only the facts and
     gold rows those batches touch change."""
+    started = time.monotonic()
     first, last = _batch(start, "--from"), _batch(end, "--to")
     assert first is not None and last is not None
-    ctx = _pipeline_context(wait)
-    landing = landing or ctx.settings.landing_dir
-    with output.file_progress(landing) as on_file:
+    settings, _ = _context()
+    landing = landing or settings.landing_dir
+    with output.run_progress(landing) as progress:
+        ctx = _pipeline_context(wait, verbose, progress)
         outcome = pipeline.backfill(
-            ctx, landing, first, last, report_dir, pipeline_webhook(), on_file=on_file
+            ctx, landing, first, last, report_dir, pipeline_webhook(), on_file=progress.on_file
         )
     if outcome.ingest is not None:
         output.show_ingest(outcome.ingest)
     output.show_quality(outcome)
-    _end(outcome)
+    _end(outcome, started, ctx.conn_info)
 
 
 def pipeline_webhook() -> str | None:
@@ -324,11 +351,13 @@ def pipeline_webhook() -> str | None:
 
 
 @pii_app.command("rotate-key")
-def pii_rotate_key(wait: WaitOption = 0) -> None:
+def pii_rotate_key(wait: WaitOption = 0, verbose: VerboseOption = False) -> None:
     """A new secret key for the e-mail pseudonyms (made in the database), then a
     full rebuild of dim_customer and everything that reads it."""
-    outcome = pipeline.rotate_pseudonym_key(_pipeline_context(wait))
-    _end(outcome)
+    started = time.monotonic()
+    with output.run_progress() as progress:
+        outcome = pipeline.rotate_pseudonym_key(_pipeline_context(wait, verbose, progress))
+    _end(outcome, started)
 
 
 @app.command("report")

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from warehouse import audit, db, lock, runs
+from warehouse import audit, db, dbt_errors, lock, runs
 from warehouse.config import Settings
 from warehouse.dbt_runner import DbtError, DbtResult, run_dbt
 from warehouse.events import EventLog, Listener
@@ -211,7 +211,12 @@ class Job:
             self.fail(str(exc))
             return []
 
-    def build(self, dbt_args: list[str], echo: bool = True) -> DbtResult:
+    def build(
+        self,
+        dbt_args: list[str],
+        echo: bool = True,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+    ) -> DbtResult:
         """``dbt build`` up to the load ceiling of this moment; a build that
         failed because the database went away is run again."""
         args = ["build", *dbt_args]
@@ -233,6 +238,7 @@ class Job:
                 label=f"{self.session.run_id}-build",
                 dbt_vars=dbt_vars,
                 load_ceiling=int(ceiling),
+                on_event=on_event,
             )
             step.details.update(
                 returncode=result.returncode,
@@ -358,9 +364,13 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _build_error(result: DbtResult) -> str:
+    """What failed, with what to do where the project knows (dbt_errors), and
+    where dbt's own lines are."""
+    explained = dbt_errors.explain(result.target_dir, result.output)
+    details = "".join(f"\n  {line}" for line in explained)
     return (
-        f"dbt build failed (exit {result.returncode}): see the output above and "
-        f"{result.log_dir / 'dbt.log'}"
+        f"dbt build failed (exit {result.returncode}); dbt's log: "
+        f"{result.log_dir / 'dbt.log'}{details}"
     )
 
 
@@ -407,7 +417,8 @@ class Context:
     conn_info: db.Connection
     wait_seconds: float = 0
     listener: Listener | None = None
-    echo_dbt: bool = True
+    echo_dbt: bool = True  # dbt's lines on the console (-v); otherwise only in dbt.log
+    on_dbt_event: Callable[[dict[str, Any]], None] | None = None  # the progress display
 
 
 def _job(ctx: Context, command: str, arguments: str, run_id: str) -> tuple[Session, EventLog]:
@@ -416,6 +427,10 @@ def _job(ctx: Context, command: str, arguments: str, run_id: str) -> tuple[Sessi
         ctx.settings, ctx.conn_info, command, arguments, run_id, ctx.wait_seconds, events.emit
     )
     return session, events
+
+
+def _build(job: Job, ctx: Context, dbt_args: list[str]) -> DbtResult:
+    return job.build(dbt_args, echo=ctx.echo_dbt, on_event=ctx.on_dbt_event)
 
 
 def _finish(job: Job) -> RunOutcome:
@@ -488,7 +503,7 @@ def run(
                 job.skip(name, "nothing new")
             return
         freshness = job.freshness()
-        build = job.build(["--full-refresh"] if full_refresh else [], echo=ctx.echo_dbt)
+        build = _build(job, ctx, ["--full-refresh"] if full_refresh else [])
         _after_build(job, build, freshness, new_batches, landing, report_dir, webhook)
 
     return _run_job(ctx, "run", arguments, body)
@@ -529,7 +544,7 @@ def build(ctx: Context, dbt_args: list[str]) -> RunOutcome:
     """``dbt build`` (extra arguments go to dbt) and the quality of what it built."""
 
     def body(job: Job) -> None:
-        result = job.build(dbt_args, echo=ctx.echo_dbt)
+        result = _build(job, ctx, dbt_args)
         if (result.target_dir / "run_results.json").exists():
             job.assess(result, [], [], None)
 
@@ -566,7 +581,7 @@ def backfill(
                 job.skip(name, "a batch failed to load")
             return
         freshness = job.freshness()
-        build = job.build([], echo=ctx.echo_dbt)
+        build = _build(job, ctx, [])
         dates = [b.batch_date for b in batches]
         _after_build(job, build, freshness, dates, landing, report_dir, webhook)
 
@@ -588,6 +603,6 @@ def rotate_pseudonym_key(ctx: Context) -> RunOutcome:
                 raise DbtError(f"the key could not be rotated: {result.output.strip()[-500:]}")
 
         job.step("rotate pseudonym key", rotate)
-        job.build(["--full-refresh", "--select", "dim_customer+"], echo=ctx.echo_dbt)
+        _build(job, ctx, ["--full-refresh", "--select", "dim_customer+"])
 
     return _run_job(ctx, "pii rotate-key", "", body)
