@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from warehouse import __version__, db, docs, embedded, pipeline, secrets
+from warehouse import __version__, db, docs, embedded, pipeline, secrets, show
 from warehouse import console as output
 from warehouse.config import Settings, load_settings
 from warehouse.contract import parse_batch_date
@@ -440,6 +440,32 @@ def docs_command(
     if serve:  # dbt serves the files; it does not connect
         output.console.print(f"serving on http://{host}:{port} (Ctrl-C stops)", highlight=False)
         raise typer.Exit(docs.serve(settings, conn, port, host, browser))
+
+
+@app.command("show")
+def show_command(
+    model: Annotated[str, typer.Argument(help="A model, seed or snapshot of the project.")],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="Rows to show.", min=1, max=show.MAX_LIMIT)
+    ] = 20,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where", "-w", metavar="COLUMN OP VALUE",
+            help="Keep rows where COLUMN OP VALUE holds; OP one of = != < <= > >= ~ (like, "
+            "with % and _); VALUE null with = or !=. Repeat for and.",
+        ),
+    ] = None,
+) -> None:
+    """A quick look at a model's rows, without SQL: warehouse show dim_customer
+    --where state=TX --limit 5. The filters are query parameters, never SQL."""
+    settings, conn = _context()
+    relation = show.find_relation(show.load_manifest(show.newest_manifest(settings)), model)
+    conditions = [show.parse_condition(text) for text in where or []]
+    db.ensure_server(settings, conn)
+    with db.connect(conn) as pg:
+        rows = show.fetch(pg, relation, conditions, limit)
+    output.show_rows(rows)
 
 
 @app.command("status")

@@ -19,6 +19,7 @@ from warehouse import db, summary
 from warehouse.ingest import FileResult, IngestResult
 from warehouse.landing import discover
 from warehouse.pipeline import RunOutcome
+from warehouse.show import Rows
 from warehouse.status import Status
 
 console = Console()
@@ -276,6 +277,32 @@ def show_closing(outcome: RunOutcome, seconds: float, conn: db.Connection | None
     style = "green" if outcome.ok else "red"
     console.print(f"[{style}]{outcome.command} {'done' if outcome.ok else 'failed'}[/]: {line}",
                   highlight=False, soft_wrap=True)  # fmt: skip
+
+
+#: Wider relations are shown turned: one line per column, one column per row.
+TURN_AFTER_COLUMNS = 8
+
+
+def show_rows(rows: Rows) -> None:
+    """A model's rows as a table (turned when it has many columns), and how
+    many matched."""
+    relation = rows.relation
+    title = f"{relation.name} ({relation.schema}.{relation.table})"
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    cells = [[escape("" if value is None else str(value)) for value in row] for row in rows.rows]
+    if len(rows.columns) > TURN_AFTER_COLUMNS:
+        table.add_column("column", style="bold", no_wrap=True)
+        for number in range(1, len(cells) + 1):
+            table.add_column(f"row {number}", overflow="fold")
+        for index, column in enumerate(rows.columns):
+            table.add_row(escape(column), *(row[index] for row in cells))
+    else:
+        for column in rows.columns:
+            table.add_column(escape(column), overflow="fold")
+        for row in cells:
+            table.add_row(*row)
+    console.print(table)
+    console.print(f"{len(rows.rows):,} of {rows.total:,} matching rows", highlight=False)
 
 
 def show_status(status: Status) -> None:
