@@ -22,7 +22,8 @@ import pytest
 from warehouse import db
 from warehouse.config import Settings
 
-from .conftest import WAREHOUSE, DatabaseFactory, free_port, run_cli
+from .conftest import FIXTURES, PROJECT_DIR, WAREHOUSE, DatabaseFactory, free_port, run_cli
+from .dbt_helpers import MODELS_ONLY
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt, pytest.mark.slow]
 
@@ -47,6 +48,7 @@ VISIBLE_NODES = """() => {
 class Site:
     url: str
     folder: Path
+    env: dict[str, str]
 
 
 def _clean_env(conn: db.Connection) -> dict[str, str]:
@@ -62,6 +64,10 @@ def _clean_env(conn: db.Connection) -> dict[str, str]:
 def site(make_db: DatabaseFactory, settings: Settings) -> Iterator[Site]:
     conn = make_db("docs")
     env = _clean_env(conn)
+    # built, so that the catalog holds every table's columns (the data mapping reads them)
+    for step in (["ingest", "--landing", str(FIXTURES / "landing")], ["build", *MODELS_ONLY]):
+        built = run_cli(*step, env=env)
+        assert built.returncode == 0, built.output[-3000:]
     port = free_port()
     proc = subprocess.Popen(
         [WAREHOUSE, "docs", "--port", str(port)],
@@ -84,7 +90,7 @@ def site(make_db: DatabaseFactory, settings: Settings) -> Iterator[Site]:
                 if time.monotonic() > deadline:
                     pytest.fail("warehouse docs did not serve within 10 minutes")
                 time.sleep(1)
-        yield Site(url, settings.home / "docs" / "target")
+        yield Site(url, settings.home / "docs" / "target", env)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -156,3 +162,59 @@ def test_docs_without_a_generated_site_says_what_to_do(tmp_path: Path) -> None:
     assert result.returncode == 1, result.output
     assert "run `warehouse docs` without --no-generate" in result.stderr
     assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------ data mapping
+
+
+def _rows(markdown: str, source: str) -> dict[str, list[str]]:
+    """The mapping table of one source: source column -> its cells."""
+    section = markdown.split(f"## {source}\n", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+            rows[cells[0].strip("`")] = cells[1:]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def mapping_md(site: Site, tmp_path_factory: pytest.TempPathFactory) -> str:
+    out = tmp_path_factory.mktemp("mapping") / "data-mapping.md"
+    result = run_cli("mapping", "--no-generate", "--out", str(out), env=site.env, timeout=600)
+    assert result.returncode == 0, result.output[-3000:]
+    assert "not mapped" not in result.stdout
+    return out.read_text()
+
+
+def test_the_mapping_follows_every_source_column_through_the_layers(
+    site: Site, mapping_md: str
+) -> None:
+    manifest = json.loads((site.folder / "manifest.json").read_text())
+    own = ("audit", "ingestion")  # the warehouse's own bookkeeping, not a source system
+    systems = [s for s in manifest["sources"].values() if s["source_name"] not in own]
+    assert len(systems) == 7
+    for source in systems:
+        rows = _rows(mapping_md, f"{source['source_name']}.{source['name']}")
+        assert list(rows) == list(source["columns"]), source["name"]
+    # a state spelled any way is cleaned, looked up in the us_states seed, and kept
+    state = _rows(mapping_md, "crm.customers")["state"]
+    assert "`base_crm__customers.state_code` (clean, lookup)" in state[0]
+    assert "`stg_crm__customers.state_code` (copy)" in state[0]
+    assert "`dim_customer.state_code` (copy)" in state[2]
+    assert "`customer_stats.state_code` (copy)" in state[3]
+    # an amount is cast from text, then summed by day in gold
+    shipping = _rows(mapping_md, "shop.orders")["shipping_amount"]
+    assert "`base_shop__orders.shipping_amount` (cast, clean, derive)" in shipping[0]
+    assert "`fct_orders.shipping_amount` (copy)" in shipping[2]
+    assert "`sales_summary_daily.shipping_amount` (aggregate, cast, derive)" in shipping[3]
+    # net revenue comes from quantity, price and discount of the lines
+    for column in ("quantity", "unit_price", "discount_amount"):
+        gold = _rows(mapping_md, "shop.order_lines")[column][3]
+        assert "`sales_summary_daily.net_revenue` (aggregate" in gold, column
+    assert "## Not mapped" not in mapping_md
+
+
+def test_the_committed_data_mapping_is_what_the_command_writes(mapping_md: str) -> None:
+    committed = (PROJECT_DIR / "docs" / "data-mapping.md").read_text()
+    assert committed == mapping_md, "docs/data-mapping.md is stale: run `warehouse mapping`"

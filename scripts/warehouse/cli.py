@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from warehouse import __version__, db, docs, embedded, pipeline, secrets, show
+from warehouse import __version__, db, docs, embedded, mapping, pipeline, secrets, show
 from warehouse import console as output
 from warehouse.config import Settings, load_settings
 from warehouse.contract import parse_batch_date
@@ -440,6 +440,38 @@ def docs_command(
     if serve:  # dbt serves the files; it does not connect
         output.console.print(f"serving on http://{host}:{port} (Ctrl-C stops)", highlight=False)
         raise typer.Exit(docs.serve(settings, conn, port, host, browser))
+
+
+@app.command("mapping")
+def mapping_command(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write it (default: docs/data-mapping.md).", dir_okay=False
+        ),
+    ] = None,
+    generate: Annotated[
+        bool,
+        typer.Option(
+            "--generate/--no-generate", help="Generate dbt's docs first (manifest and catalog)."
+        ),
+    ] = True,
+) -> None:
+    """Write the data mapping (every source column to the staging, mart and gold
+    columns it feeds, with the rule applied) from dbt's manifest and catalog."""
+    settings, conn = _context()
+    folder = docs.generate(settings, conn) if generate else docs.docs_dir(settings)
+    if not (folder / "manifest.json").exists():
+        raise docs.DbtError(
+            "no documentation generated yet: run `warehouse mapping` without --no-generate"
+        )
+    target = out or settings.project_dir / "docs" / "data-mapping.md"
+    result = mapping.write(folder, target)
+    output.console.print(
+        f"{target}: {sum(len(v) for v in result.edges.values()):,} column steps"
+        + (f"; not mapped: {', '.join(sorted(result.unparsed))}" if result.unparsed else ""),
+        highlight=False, soft_wrap=True,
+    )
 
 
 @app.command("show")
