@@ -21,6 +21,7 @@ import pytest
 
 from warehouse import db
 from warehouse.config import Settings
+from warehouse.dbt_coverage import measure
 
 from .conftest import FIXTURES, PROJECT_DIR, WAREHOUSE, DatabaseFactory, free_port, run_cli
 from .dbt_helpers import MODELS_ONLY
@@ -218,3 +219,38 @@ def test_the_mapping_follows_every_source_column_through_the_layers(
 def test_the_committed_data_mapping_is_what_the_command_writes(mapping_md: str) -> None:
     committed = (PROJECT_DIR / "docs" / "data-mapping.md").read_text()
     assert committed == mapping_md, "docs/data-mapping.md is stale: run `warehouse mapping`"
+
+
+# ------------------------------------------------- dbt documentation and tests
+
+
+def test_every_model_is_tested_and_95_percent_of_columns_are_documented(site: Site) -> None:
+    manifest = json.loads((site.folder / "manifest.json").read_text())
+    catalog = json.loads((site.folder / "catalog.json").read_text())
+    coverage = measure(manifest, catalog)
+    print(f"\n{coverage.line()}")
+    assert coverage.models >= 30 and coverage.columns >= 500  # the catalog of a built project
+    assert coverage.untested == [], "models without a data or unit test"
+    assert coverage.documented_share >= 0.95, coverage.undocumented
+
+
+def test_the_dbt_coverage_counts_untested_models_and_undocumented_columns() -> None:
+    manifest = {
+        "metadata": {"project_name": "p"},
+        "nodes": {
+            "model.p.a": {"resource_type": "model", "package_name": "p", "name": "a",
+                          "columns": {"x": {"description": "X."}, "y": {"description": " "}}},
+            "model.p.b": {"resource_type": "model", "package_name": "p", "name": "b",
+                          "columns": {}},
+            "test.p.t": {"resource_type": "test", "depends_on": {"nodes": ["model.p.a"]}},
+        },
+        "unit_tests": {},
+    }  # fmt: skip
+    catalog = {"nodes": {"model.p.a": {"columns": {"x": {}, "y": {}, "z": {}}}}}
+    coverage = measure(manifest, catalog)
+    assert (coverage.models, coverage.tested, coverage.untested) == (2, 1, ["b"])
+    assert (coverage.columns, coverage.documented) == (3, 1)
+    assert coverage.undocumented == ["a.y", "a.z"]
+    unit_test = {"resource_type": "unit_test", "depends_on": {"nodes": ["model.p.b"]}}
+    manifest["unit_tests"] = {"unit_test.p.b.u": unit_test}
+    assert measure(manifest, catalog).untested == []

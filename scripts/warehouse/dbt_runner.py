@@ -160,7 +160,9 @@ def run_dbt(
     warehouse.load_ceiling (macro load_ceiling), not as a var: dbt re-parses
     the whole project when its vars change."""
     write_profile(settings)
-    env = {**os.environ, **dbt_environment(settings, conn)}
+    # dbt is not this package: coverage (make test) does not follow it there
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+    env = {**inherited, **dbt_environment(settings, conn)}
     env["DBT_LOG_FORMAT"] = "json"
     env.setdefault("DBT_LOG_FORMAT_FILE", "debug")
     if target_dir is not None:
