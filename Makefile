@@ -17,7 +17,7 @@ help:
 	@echo "make demo   set up, start the embedded PostgreSQL, generate the demo data, run the pipeline"
 	@echo "make test   set up and run every test (pytest, dbt build on a test database of its own), with coverage"
 	@echo "make bench  the benchmark (scales 0.1 and 1; SCALE=10 for the large run): docs/benchmarks.md"
-	@echo "make lint   ruff over the Python package and tests"
+	@echo "make lint   ruff check, ruff format --check and sqlfluff lint (the house style)"
 	@echo "make docs   generate dbt's docs from the demo database and serve them (PORT=8080)"
 	@echo "make clean  remove dbt artefacts; make distclean also removes .venv, .warehouse and data/"
 
@@ -60,9 +60,13 @@ test: setup
 	$(BIN)/ruff check scripts
 	$(BIN)/pytest --cov --cov-report=term
 
+# The house style: ruff for Python, sqlfluff (.sqlfluff: postgres, dbt templater)
+# for SQL. The dbt templater compiles each model, so the database is started.
 lint: setup
 	$(BIN)/ruff check scripts
 	$(BIN)/ruff format --check scripts
+	$(WAREHOUSE) db start
+	eval "$$($(WAREHOUSE) env)" && $(BIN)/sqlfluff lint models macros snapshots analyses tests
 
 # Scales 0.1 and 1, or the one SCALE names (make bench SCALE=10); docs/benchmarks.md.
 bench: setup
