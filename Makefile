@@ -32,7 +32,7 @@ setup: $(VENV)/.installed
 # The demo data: generated once (the generator is deterministic, so the stamp
 # holds the arguments), and again, after `warehouse reset`, when they change:
 # make demo DEMO_ARGS="--scale 0.2 --days 3".
-DEMO_STAMP := .warehouse/demo.args
+DEMO_STAMP ?= .warehouse/demo.args
 
 demo-data: setup
 	@want="$(DEMO_ARGS) --out $(LANDING)"; \
@@ -49,9 +49,10 @@ demo: demo-data
 	$(WAREHOUSE) run --landing $(LANDING)
 	@echo
 	@echo "The warehouse is up (the password is in .warehouse/secrets/, never printed here)."
+	@echo "  look at a model: $(WAREHOUSE) show sales_summary_daily --limit 5"
 	@echo "  query it:        $(WAREHOUSE) db psql   (or any client: psql \"\$$($(WAREHOUSE) db url)\")"
-	@echo "  plain dbt, psql: eval \"\$$($(WAREHOUSE) env)\""
-	@echo "                   then any of: dbt build; dbt docs generate; dbt docs serve; psql"
+	@echo "  docs, lineage:   make docs   (then open http://127.0.0.1:8080)"
+	@echo "  plain dbt, psql: eval \"\$$($(WAREHOUSE) env)\"   (then dbt build, psql ...)"
 	@echo "  stop the server: $(WAREHOUSE) db stop"
 
 # pytest measures the Python package's coverage (the CLI's subprocesses too),
