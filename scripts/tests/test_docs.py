@@ -141,8 +141,16 @@ def test_the_lineage_graph_of_sales_summary_daily_in_headless_chromium(
     # every layer upstream, and who reads it downstream
     for source in ("shop.orders", "shop.order_lines", "crm.customers", "catalog.products"):
         assert kinds.get(f"source.{PROJECT}.{source}") == "source", source
-    for model in ("base_shop__orders", "stg_shop__orders", "stg_shop__order_lines",
-                  "dim_customer", "dim_product", "dim_date", "fct_orders", "fct_order_lines"):
+    for model in (
+        "base_shop__orders",
+        "stg_shop__orders",
+        "stg_shop__order_lines",
+        "dim_customer",
+        "dim_product",
+        "dim_date",
+        "fct_orders",
+        "fct_order_lines",
+    ):
         assert kinds.get(f"model.{PROJECT}.{model}") == "model", model  # fmt: skip
     assert kinds.get(f"exposure.{PROJECT}.sales_dashboard") == "exposure"
     # the path from the shop's orders to the dashboard is drawn, edge by edge

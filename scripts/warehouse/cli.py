@@ -438,6 +438,7 @@ def docs_command(
         folder = docs.generate(settings, conn)
         output.console.print(f"docs generated in {folder}", highlight=False, soft_wrap=True)
     if serve:  # dbt serves the files; it does not connect
+        docs.require_site(settings)
         output.console.print(f"serving on http://{host}:{port} (Ctrl-C stops)", highlight=False)
         raise typer.Exit(docs.serve(settings, conn, port, host, browser))
 
@@ -470,7 +471,8 @@ def mapping_command(
     output.console.print(
         f"{target}: {sum(len(v) for v in result.edges.values()):,} column steps"
         + (f"; not mapped: {', '.join(sorted(result.unparsed))}" if result.unparsed else ""),
-        highlight=False, soft_wrap=True,
+        highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -483,7 +485,9 @@ def show_command(
     where: Annotated[
         list[str] | None,
         typer.Option(
-            "--where", "-w", metavar="COLUMN OP VALUE",
+            "--where",
+            "-w",
+            metavar="COLUMN OP VALUE",
             help="Keep rows where COLUMN OP VALUE holds; OP one of = != < <= > >= ~ (like, "
             "with % and _); VALUE null with = or !=. Repeat for and.",
         ),

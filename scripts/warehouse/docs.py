@@ -39,6 +39,14 @@ def generate(settings: Settings, conn: db.Connection, echo: bool = False) -> Pat
     return target
 
 
+def require_site(settings: Settings) -> Path:
+    """The generated site's folder; an error naming the fix when there is none."""
+    target = docs_dir(settings)
+    if not (target / "index.html").exists():
+        raise DbtError("no documentation generated yet: run `warehouse docs` without --no-generate")
+    return target
+
+
 def serve(
     settings: Settings,
     conn: db.Connection,
@@ -47,9 +55,7 @@ def serve(
     browser: bool = False,
 ) -> int:
     """``dbt docs serve`` of the generated site until interrupted; its exit code."""
-    target = docs_dir(settings)
-    if not (target / "index.html").exists():
-        raise DbtError("no documentation generated yet: run `warehouse docs` without --no-generate")
+    target = require_site(settings)
     args = ["docs", "serve", "--port", str(port), "--host", host]
     args.append("--browser" if browser else "--no-browser")
     return run_dbt(args, settings, conn, echo=True, target_dir=target).returncode

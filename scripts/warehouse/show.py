@@ -92,7 +92,7 @@ def parse_condition(text: str) -> Condition:
     if not match:
         raise ShowError(
             f"--where {text!r}: write COLUMN OP VALUE, OP one of = != < <= > >= ~ (like), "
-            "for example --where \"order_date>=2025-01-01\""
+            'for example --where "order_date>=2025-01-01"'
         )
     column, op, value = match.groups()
     if value.lower() == "null" and op in ("=", "!=", "<>"):
