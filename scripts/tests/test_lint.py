@@ -34,8 +34,8 @@ orders as (
 
 final as (
     select
-        orders.order_id,
-        orders.customer_id as customer_key
+        order_id,
+        customer_id as customer_key
     from orders
 )
 
