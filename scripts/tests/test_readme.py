@@ -63,7 +63,8 @@ def test_every_command_block_of_the_readme_runs_after_the_demo(
     )  # fmt: skip
     assert demo.returncode == 0, (demo.stdout + demo.stderr)[-4000:]
     assert "run done: tests" in demo.stdout
-    assert (tmp_path / "landing" / ".generated").exists()
+    batches = sorted(p.name for p in (tmp_path / "landing").iterdir() if p.is_dir())
+    assert len(batches) == 3, batches  # the initial batch and two daily ones
 
     script = "\n".join(["set -euo pipefail", *(line for block in blocks[1:] for line in block)])
     after = subprocess.run(
