@@ -15,10 +15,10 @@ LANDING ?= data/landing
 
 help:
 	@echo "make demo   set up, start the embedded PostgreSQL, generate the demo data, run the pipeline"
-	@echo "make test   set up and run every test (pytest, dbt build on a test database of its own)"
+	@echo "make test   set up and run every test (pytest, dbt build on a test database of its own), with coverage"
 	@echo "make bench  the benchmark (scales 0.1 and 1; SCALE=10 for the large run): docs/benchmarks.md"
-	@echo "make lint   ruff over the Python package and tests"
-	@echo "make docs   dbt docs generate on the demo database (then: dbt docs serve)"
+	@echo "make lint   ruff check, ruff format --check and sqlfluff lint (the house style)"
+	@echo "make docs   generate dbt's docs from the demo database and serve them (PORT=8080)"
 	@echo "make clean  remove dbt artefacts; make distclean also removes .venv, .warehouse and data/"
 
 $(VENV)/.installed: pyproject.toml
@@ -32,7 +32,7 @@ setup: $(VENV)/.installed
 # The demo data: generated once (the generator is deterministic, so the stamp
 # holds the arguments), and again, after `warehouse reset`, when they change:
 # make demo DEMO_ARGS="--scale 0.2 --days 3".
-DEMO_STAMP := .warehouse/demo.args
+DEMO_STAMP ?= .warehouse/demo.args
 
 demo-data: setup
 	@want="$(DEMO_ARGS) --out $(LANDING)"; \
@@ -49,18 +49,25 @@ demo: demo-data
 	$(WAREHOUSE) run --landing $(LANDING)
 	@echo
 	@echo "The warehouse is up (the password is in .warehouse/secrets/, never printed here)."
+	@echo "  look at a model: $(WAREHOUSE) show sales_summary_daily --limit 5"
 	@echo "  query it:        $(WAREHOUSE) db psql   (or any client: psql \"\$$($(WAREHOUSE) db url)\")"
-	@echo "  plain dbt, psql: eval \"\$$($(WAREHOUSE) env)\""
-	@echo "                   then any of: dbt build; dbt docs generate; dbt docs serve; psql"
+	@echo "  docs, lineage:   make docs   (then open http://127.0.0.1:8080)"
+	@echo "  plain dbt, psql: eval \"\$$($(WAREHOUSE) env)\"   (then dbt build, psql ...)"
 	@echo "  stop the server: $(WAREHOUSE) db stop"
 
+# pytest measures the Python package's coverage (the CLI's subprocesses too),
+# prints it and fails under 85 % ([tool.coverage] in pyproject.toml).
 test: setup
 	$(BIN)/ruff check scripts
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term
 
+# The house style: ruff for Python, sqlfluff (.sqlfluff: postgres, dbt templater)
+# for SQL. The dbt templater compiles each model, so the database is started.
 lint: setup
 	$(BIN)/ruff check scripts
 	$(BIN)/ruff format --check scripts
+	$(WAREHOUSE) db start
+	eval "$$($(WAREHOUSE) env)" && $(BIN)/sqlfluff lint models macros snapshots analyses tests
 
 # Scales 0.1 and 1, or the one SCALE names (make bench SCALE=10); docs/benchmarks.md.
 bench: setup
@@ -68,7 +75,7 @@ bench: setup
 
 docs: setup
 	$(WAREHOUSE) db start
-	eval "$$($(WAREHOUSE) env)" && $(BIN)/dbt docs generate
+	$(WAREHOUSE) docs --port $(or $(PORT),8080)
 
 clean:
 	rm -rf target logs

@@ -75,7 +75,7 @@ def history(make_db: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) 
         shutil.copytree(LANDING / batch, landing / batch)
         cli("ingest", "--landing", str(landing), env=env)
         last = position == len(BATCHES)
-        build = cli("build", *(() if last else MODELS_ONLY), env=env)
+        build = cli("build", "-v", *(() if last else MODELS_ONLY), env=env)
         if position == 2:
             after_second = keys_by_id(conn)
     after_last = keys_by_id(conn)

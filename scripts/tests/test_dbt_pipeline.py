@@ -57,7 +57,7 @@ def built(make_db: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) ->
         cli("ingest", "--landing", str(arrived), env=env)
         cli("build", *MODELS_ONLY, env=env)
     shutil.copytree(batches[-1], arrived / batches[-1].name)
-    run = run_cli("run", "--landing", str(arrived), env=env)
+    run = run_cli("run", "-v", "--landing", str(arrived), env=env)
     incremental = marts(conn)
     cli("build", "--full-refresh", *MODELS_ONLY, env=env)
     return Built(landing, conn, run, incremental, marts(conn))

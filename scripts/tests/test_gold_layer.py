@@ -136,7 +136,7 @@ def gold(
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
             patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
-            first = run_cli("run", "--landing", str(landing), env=db_env(conn))
+            first = run_cli("run", "-v", "--landing", str(landing), env=db_env(conn))
             yield GoldWarehouse(conn, landing, folder, first)
     finally:
         db.drop_database(admin_of(server), name)
@@ -393,7 +393,7 @@ def test_a_late_order_changes_only_the_day_it_was_placed(gold: GoldWarehouse) ->
         gold.landing, late_batch, order_date, customers[0]["customer_id"], product_ids
     )
 
-    assert_clean_build(run_cli("run", "--landing", str(gold.landing), env=db_env(gold.conn)))
+    assert_clean_build(run_cli("run", "-v", "--landing", str(gold.landing), env=db_env(gold.conn)))
 
     after = {row["order_date"]: row for row in table_rows(gold.conn, summary_sql)}
     assert after.keys() == before.keys()
@@ -478,7 +478,7 @@ def test_reconciliation_tests_fail_on_one_cent(gold: GoldWarehouse) -> None:
             update gold.reporting_sales_wide set net_amount = net_amount + 0.01
             where order_line_id = (select min(order_line_id) from gold.reporting_sales_wide)""")
         pg.commit()
-    failing = run_cli("build", "--select", *tests, env=db_env(gold.conn))
+    failing = run_cli("build", "-v", "--select", *tests, env=db_env(gold.conn))
     assert failing.returncode != 0
     for test in tests:
         assert any("FAIL" in line and test in line for line in failing.output.splitlines()), test

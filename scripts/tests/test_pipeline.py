@@ -40,7 +40,7 @@ def test_the_main_job_loads_every_line_and_builds_the_marts(
     fresh_db: db.Connection, test_landing: Path
 ) -> None:
     env = db_env(fresh_db)
-    result = run_cli("run", "--landing", str(test_landing), env=env)
+    result = run_cli("run", "-v", "--landing", str(test_landing), env=env)
     assert result.returncode == 0, result.output
     assert "deprecat" not in result.output.lower()
     assert "[WARNING]" not in result.output

@@ -190,7 +190,7 @@ def day_by_day(make_db: DatabaseFactory, tmp_path_factory: pytest.TempPathFactor
         cli("ingest", "--landing", str(arrived), env=env)
         cli("build", *MODELS_ONLY, env=env)
     shutil.copytree(batches[-1], arrived / batches[-1].name)
-    last_run = run_cli("run", "--landing", str(arrived), env=env)
+    last_run = run_cli("run", "-v", "--landing", str(arrived), env=env)
     keep_copy(conn, BUILT_SCHEMAS, "incremental")
     cli("build", "--full-refresh", *MODELS_ONLY, env=env)
     return DayByDay(conn, last_run, len(batches))

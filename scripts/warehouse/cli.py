@@ -10,13 +10,14 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from warehouse import __version__, db, embedded, pipeline, secrets
+from warehouse import __version__, db, docs, embedded, mapping, pipeline, secrets, show
 from warehouse import console as output
 from warehouse.config import Settings, load_settings
 from warehouse.contract import parse_batch_date
@@ -199,6 +200,18 @@ FullTestsOption = Annotated[
         "build changed.",
     ),
 ]
+
+
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v",
+        help="Show dbt's own lines (one per node) instead of the progress display; "
+        "they are always in dbt's log.",
+    ),
+]  # fmt: skip
+
+
 AllowLateBatchOption = Annotated[
     bool,
     typer.Option(
@@ -209,9 +222,13 @@ AllowLateBatchOption = Annotated[
 ]
 
 
-def _pipeline_context(wait: float) -> pipeline.Context:
+def _pipeline_context(
+    wait: float, verbose: bool = True, progress: output.RunProgress | None = None
+) -> pipeline.Context:
+    """Quiet (dbt's nodes on the progress display) unless ``verbose``."""
     settings, conn = _context()
-    return pipeline.Context(settings, conn, wait, output.listener)
+    on_event = progress.on_dbt_event if progress is not None and not verbose else None
+    return pipeline.Context(settings, conn, wait, output.listener, verbose, on_event)
 
 
 def _batch(value: str | None, option: str) -> date | None:
@@ -223,8 +240,12 @@ def _batch(value: str | None, option: str) -> date | None:
     return batch
 
 
-def _end(outcome: pipeline.RunOutcome) -> None:
+def _end(
+    outcome: pipeline.RunOutcome, started: float | None = None, conn: db.Connection | None = None
+) -> None:
     output.show_steps(outcome)
+    if started is not None:
+        output.show_closing(outcome, time.monotonic() - started, conn)
     if not outcome.ok:
         raise typer.Exit(1)
 
@@ -248,9 +269,9 @@ def ingest(
     batch = _batch(reload, "--reload")
     ctx = _pipeline_context(wait)
     landing = landing or ctx.settings.landing_dir
-    with output.file_progress(landing) as on_file:
+    with output.run_progress(landing) as progress:
         outcome = pipeline.ingest(
-            ctx, landing, reload=batch, on_file=on_file, allow_late_batch=allow_late_batch
+            ctx, landing, reload=batch, on_file=progress.on_file, allow_late_batch=allow_late_batch
         )
     if outcome.ingest is not None:
         output.show_ingest(outcome.ingest)
@@ -259,16 +280,25 @@ def ingest(
 
 
 @app.command("build", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def build(ctx: typer.Context, wait: WaitOption = 0, full_tests: FullTestsOption = False) -> None:
+def build(
+    ctx: typer.Context,
+    wait: WaitOption = 0,
+    verbose: VerboseOption = False,
+    full_tests: FullTestsOption = False,
+) -> None:
     """Run `dbt build` on the warehouse database (extra arguments go to dbt) and
     record the quality of what it built. After new loads, the incremental models'
     tests read the rows the build changed (--full-tests: every row); with nothing
     loaded since the last whole build, only what changed in the project is built
     (dbt's state:modified+)."""
-    outcome = pipeline.build(_pipeline_context(wait), list(ctx.args), full_tests)
+    started = time.monotonic()
+    with output.run_progress() as progress:
+        outcome = pipeline.build(
+            _pipeline_context(wait, verbose, progress), list(ctx.args), full_tests
+        )
     if outcome.nothing_to_do:
         output.console.print(outcome.nothing_to_do, highlight=False, soft_wrap=True)
-    _end(outcome)
+    _end(outcome, started)
 
 
 @app.command("run")
@@ -282,16 +312,19 @@ def run(
     wait: WaitOption = 0,
     allow_late_batch: AllowLateBatchOption = False,
     full_tests: FullTestsOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """The daily job: ingest every pending batch, check source freshness, dbt build,
     assess data quality, write the report, alert. Exit 0 only when all passed;
     after a failure the next run resumes from the failed step."""
-    ctx = _pipeline_context(wait)
-    landing = landing or ctx.settings.landing_dir
-    output.console.rule(f"run on {ctx.conn_info.url()}")
-    with output.file_progress(landing) as on_file:
+    started = time.monotonic()
+    settings, conn = _context()
+    landing = landing or settings.landing_dir
+    output.console.rule(f"run on {conn.url()}")
+    with output.run_progress(landing) as progress:
+        ctx = _pipeline_context(wait, verbose, progress)
         outcome = pipeline.run(
-            ctx, landing, full_refresh, report_dir, pipeline_webhook(), on_file=on_file,
+            ctx, landing, full_refresh, report_dir, pipeline_webhook(), on_file=progress.on_file,
             allow_late_batch=allow_late_batch, full_tests=full_tests,
         )  # fmt: skip
     if outcome.ingest is not None:
@@ -301,7 +334,7 @@ def run(
     elif outcome.build is not None:
         output.show_counts(ctx.conn_info)
     output.show_quality(outcome)
-    _end(outcome)
+    _end(outcome, started, ctx.conn_info)
 
 
 @app.command("backfill")
@@ -315,22 +348,25 @@ def backfill(
     landing: LandingOption = None,
     report_dir: ReportDirOption = None,
     wait: WaitOption = 0,
+    verbose: VerboseOption = False,
 ) -> None:
     """Reprocess a range of batches a source sent again: load them anew (replacing
     what was loaded from them), then an incremental build, so only the facts and
     gold rows those batches touch change."""
+    started = time.monotonic()
     first, last = _batch(start, "--from"), _batch(end, "--to")
     assert first is not None and last is not None
-    ctx = _pipeline_context(wait)
-    landing = landing or ctx.settings.landing_dir
-    with output.file_progress(landing) as on_file:
+    settings, _ = _context()
+    landing = landing or settings.landing_dir
+    with output.run_progress(landing) as progress:
+        ctx = _pipeline_context(wait, verbose, progress)
         outcome = pipeline.backfill(
-            ctx, landing, first, last, report_dir, pipeline_webhook(), on_file=on_file
+            ctx, landing, first, last, report_dir, pipeline_webhook(), on_file=progress.on_file
         )
     if outcome.ingest is not None:
         output.show_ingest(outcome.ingest)
     output.show_quality(outcome)
-    _end(outcome)
+    _end(outcome, started, ctx.conn_info)
 
 
 def pipeline_webhook() -> str | None:
@@ -338,11 +374,13 @@ def pipeline_webhook() -> str | None:
 
 
 @pii_app.command("rotate-key")
-def pii_rotate_key(wait: WaitOption = 0) -> None:
+def pii_rotate_key(wait: WaitOption = 0, verbose: VerboseOption = False) -> None:
     """A new secret key for the e-mail pseudonyms (made in the database), then a
     full rebuild of dim_customer and everything that reads it."""
-    outcome = pipeline.rotate_pseudonym_key(_pipeline_context(wait))
-    _end(outcome)
+    started = time.monotonic()
+    with output.run_progress() as progress:
+        outcome = pipeline.rotate_pseudonym_key(_pipeline_context(wait, verbose, progress))
+    _end(outcome, started)
 
 
 @app.command("report")
@@ -394,6 +432,99 @@ def reset_command(
     if landing is not None:
         removed = len(outcome.removed_batches)
         output.console.print(f"{landing}: {removed} generated batches deleted", highlight=False)
+
+
+@app.command("docs")
+def docs_command(
+    port: Annotated[
+        int, typer.Option("--port", help="Port to serve the site on.", min=1, max=65535)
+    ] = docs.DEFAULT_PORT,
+    host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = docs.DEFAULT_HOST,
+    browser: Annotated[
+        bool,
+        typer.Option("--browser/--no-browser", help="Open a web browser on the site."),
+    ] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the site after generating it.")
+    ] = True,
+    generate: Annotated[
+        bool,
+        typer.Option(
+            "--generate/--no-generate", help="Generate the site first (dbt docs generate)."
+        ),
+    ] = True,
+) -> None:
+    """dbt's documentation site (models, columns, lineage): generate it from the
+    warehouse database and serve it on http://HOST:PORT until Ctrl-C."""
+    settings, conn = _context()
+    if generate:
+        folder = docs.generate(settings, conn)
+        output.console.print(f"docs generated in {folder}", highlight=False, soft_wrap=True)
+    if serve:  # dbt serves the files; it does not connect
+        docs.require_site(settings)
+        output.console.print(f"serving on http://{host}:{port} (Ctrl-C stops)", highlight=False)
+        raise typer.Exit(docs.serve(settings, conn, port, host, browser))
+
+
+@app.command("mapping")
+def mapping_command(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write it (default: docs/data-mapping.md).", dir_okay=False
+        ),
+    ] = None,
+    generate: Annotated[
+        bool,
+        typer.Option(
+            "--generate/--no-generate", help="Generate dbt's docs first (manifest and catalog)."
+        ),
+    ] = True,
+) -> None:
+    """Write the data mapping (every source column to the staging, mart and gold
+    columns it feeds, with the rule applied) from dbt's manifest and catalog."""
+    settings, conn = _context()
+    folder = docs.generate(settings, conn) if generate else docs.docs_dir(settings)
+    if not (folder / "manifest.json").exists():
+        raise docs.DbtError(
+            "no documentation generated yet: run `warehouse mapping` without --no-generate"
+        )
+    target = out or settings.project_dir / "docs" / "data-mapping.md"
+    result = mapping.write(folder, target)
+    output.console.print(
+        f"{target}: {sum(len(v) for v in result.edges.values()):,} column steps"
+        + (f"; not mapped: {', '.join(sorted(result.unparsed))}" if result.unparsed else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("show")
+def show_command(
+    model: Annotated[str, typer.Argument(help="A model, seed or snapshot of the project.")],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="Rows to show.", min=1, max=show.MAX_LIMIT)
+    ] = 20,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where",
+            "-w",
+            metavar="COLUMN OP VALUE",
+            help="Keep rows where COLUMN OP VALUE holds; OP one of = != < <= > >= ~ (like, "
+            "with % and _); VALUE null with = or !=. Repeat for and.",
+        ),
+    ] = None,
+) -> None:
+    """A quick look at a model's rows, without SQL: warehouse show dim_customer
+    --where state=TX --limit 5. The filters are query parameters, never SQL."""
+    settings, conn = _context()
+    relation = show.find_relation(show.load_manifest(show.newest_manifest(settings)), model)
+    conditions = [show.parse_condition(text) for text in where or []]
+    db.ensure_server(settings, conn)
+    with db.connect(conn) as pg:
+        rows = show.fetch(pg, relation, conditions, limit)
+    output.show_rows(rows)
 
 
 @app.command("status")

@@ -3,10 +3,12 @@ messages, with rich. Nothing here decides anything; the CLI passes results in.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from rich import box
 from rich.console import Console
 from rich.markup import escape
@@ -17,21 +19,66 @@ from warehouse import db, summary
 from warehouse.ingest import FileResult, IngestResult
 from warehouse.landing import discover
 from warehouse.pipeline import RunOutcome
+from warehouse.show import Rows
 from warehouse.status import Status
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
 
+#: dbt's statuses of a node that went wrong, as the progress display counts them.
+PROBLEMS = {"warn": "warned", "fail": "failed", "error": "failed"}
+
+
+class RunProgress:
+    """One live display for a command: the landing files as they load, then
+    dbt's nodes as they finish (dbt's own lines go to its log, or, with -v,
+    to the console instead of this display)."""
+
+    def __init__(self, progress: Progress, landing: Any | None) -> None:
+        self.progress = progress
+        self.files_task = None
+        if landing is not None:
+            try:
+                files = sum(len(b.files) for b in discover(landing))
+            except Exception:  # noqa: BLE001 - the command itself reports a bad landing zone
+                files = 0
+            self.files_task = progress.add_task("", total=files, step="ingest")
+        self.dbt_task: Any = None
+        self.outcomes: Counter[str] = Counter()
+
+    def on_file(self, result: FileResult) -> None:
+        if self.files_task is not None:
+            description = f"{result.file.relative_path} {result.status}"
+            self.progress.update(self.files_task, advance=1, description=description)
+
+    def on_dbt_event(self, event: dict[str, Any]) -> None:
+        """dbt's JSON events: a node's result line carries its index and the total."""
+        data = event.get("data", {})
+        name = event.get("info", {}).get("name", "")
+        # a node's closing line (LogModelResult, LogTestResult ...), not a hook's
+        if not name.endswith("Result") or "node_info" not in data or "total" not in data:
+            return
+        if self.dbt_task is None:
+            self.dbt_task = self.progress.add_task("", total=int(data["total"]), step="dbt")
+        status = str(data.get("status", "")).lower()
+        if status in PROBLEMS:
+            self.outcomes[PROBLEMS[status]] += 1
+        node = data.get("node_info", {}).get("node_name") or data.get("description", "")
+        problems = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items()))
+        self.progress.update(
+            self.dbt_task,
+            completed=int(data["index"]),
+            description=f"{node}" + (f" ({problems})" if problems else ""),
+        )
+
+
 @contextmanager
-def file_progress(landing: Any) -> Iterator[Callable[[FileResult], None]]:
-    """A progress bar over the landing zone's files; yields the per-file callback."""
-    try:
-        files = sum(len(b.files) for b in discover(landing))
-    except Exception:  # noqa: BLE001 - the command itself reports a bad landing zone
-        files = 0
+def run_progress(landing: Any | None = None) -> Iterator[RunProgress]:
+    """A progress display over the landing zone's files (when ``landing``) and
+    dbt's nodes; yields its callbacks."""
     progress = Progress(
-        TextColumn("[bold]ingest[/]"),
+        TextColumn("[bold]{task.fields[step]:<6}[/]"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.description}"),
@@ -39,13 +86,8 @@ def file_progress(landing: Any) -> Iterator[Callable[[FileResult], None]]:
         console=console,
         transient=False,
     )
-    task = progress.add_task("", total=files)
-
-    def on_file(result: FileResult) -> None:
-        progress.update(task, advance=1, description=f"{result.file.relative_path} {result.status}")
-
     with progress:
-        yield on_file
+        yield RunProgress(progress, landing)
 
 
 def listener(event: str, fields: dict[str, Any]) -> None:
@@ -215,6 +257,52 @@ def show_steps(outcome: RunOutcome) -> None:
     console.print("; ".join(notes), highlight=False, soft_wrap=True)
     for failure in outcome.failures:
         err_console.print(f"[red]error[/]: {failure}", highlight=False)
+
+
+def show_closing(outcome: RunOutcome, seconds: float, conn: db.Connection | None = None) -> None:
+    """The last line: the build's tests, the rows loaded, quarantined and
+    rejected (staging's rejections among this command's loads) and the time."""
+    tests = summary.count_tests(outcome.build.target_dir) if outcome.build else None
+    loaded = quarantined = rejected = None
+    if outcome.ingest is not None:
+        loaded, quarantined = outcome.ingest.rows_loaded, outcome.ingest.rows_quarantined
+        loads = [f.load_id for f in outcome.ingest.files if f.load_id is not None]
+        if conn is not None and outcome.build is not None and outcome.build.returncode == 0:
+            try:
+                with db.connect(conn) as pg:
+                    rejected = summary.rejected_rows(pg, loads)
+            except (db.DatabaseError, psycopg.Error):
+                rejected = None  # the line says what it knows
+    line = summary.closing_line(tests, loaded, quarantined, rejected, seconds)
+    style = "green" if outcome.ok else "red"
+    console.print(f"[{style}]{outcome.command} {'done' if outcome.ok else 'failed'}[/]: {line}",
+                  highlight=False, soft_wrap=True)  # fmt: skip
+
+
+#: Wider relations are shown turned: one line per column, one column per row.
+TURN_AFTER_COLUMNS = 8
+
+
+def show_rows(rows: Rows) -> None:
+    """A model's rows as a table (turned when it has many columns), and how
+    many matched."""
+    relation = rows.relation
+    title = f"{relation.name} ({relation.schema}.{relation.table})"
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    cells = [[escape("" if value is None else str(value)) for value in row] for row in rows.rows]
+    if len(rows.columns) > TURN_AFTER_COLUMNS:
+        table.add_column("column", style="bold", no_wrap=True)
+        for number in range(1, len(cells) + 1):
+            table.add_column(f"row {number}", overflow="fold")
+        for index, column in enumerate(rows.columns):
+            table.add_row(escape(column), *(row[index] for row in cells))
+    else:
+        for column in rows.columns:
+            table.add_column(escape(column), overflow="fold")
+        for row in cells:
+            table.add_row(*row)
+    console.print(table)
+    console.print(f"{len(rows.rows):,} of {rows.total:,} matching rows", highlight=False)
 
 
 def show_status(status: Status) -> None:

@@ -24,6 +24,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from warehouse.config import Settings
 from warehouse.db import Connection
@@ -136,6 +137,18 @@ def _die_with_parent() -> None:
         pass  # not Linux: a killed wrapper may leave dbt to finish on its own
 
 
+def parse_event(line: str) -> tuple[str, dict[str, Any] | None]:
+    """One line of dbt's JSON log on stdout: its human text and the event
+    (None for a line that is not an event, such as a crash's traceback)."""
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return line.rstrip("\n"), None
+    if not isinstance(event, dict) or not isinstance(event.get("info"), dict):
+        return line.rstrip("\n"), None
+    return str(event["info"].get("msg", "")), event
+
+
 def run_dbt(
     args: list[str],
     settings: Settings,
@@ -146,24 +159,34 @@ def run_dbt(
     on_line: Callable[[str], None] | None = None,
     load_ceiling: int | None = None,
     tests_since: int | None = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+    target_dir: Path | None = None,
 ) -> DbtResult:
     """Run ``dbt <args>`` in the project folder, in an invocation folder of its
-    own; stream its output when ``echo`` (and to ``on_line``). ``dbt_vars`` go
-    to dbt as --vars; ``load_ceiling`` goes to every connection dbt opens as
-    the session setting warehouse.load_ceiling (macro load_ceiling), not as a
-    var: dbt re-parses the whole project when its vars change. ``tests_since``
-    (a load id) goes the same way: the data tests of incremental models then
-    read only the rows of loads above it."""
+    own (or ``target_dir``); print dbt's lines when ``echo`` (and pass them to
+    ``on_line``). dbt logs JSON on stdout: each event goes to ``on_event`` (the
+    console's progress display), its text to the echo and the result; dbt.log
+    keeps the usual text. ``dbt_vars`` go to dbt as --vars; ``load_ceiling``
+    goes to every connection dbt opens as the session setting
+    warehouse.load_ceiling (macro load_ceiling), not as a var: dbt re-parses
+    the whole project when its vars change. ``tests_since`` (a load id) goes
+    the same way: the data tests of incremental models then read only the rows
+    of loads above it."""
     write_profile(settings)
-    env = {**os.environ, **dbt_environment(settings, conn)}
+    # dbt is not this package: coverage (make test) does not follow it there
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+    env = {**inherited, **dbt_environment(settings, conn)}
+    env["DBT_LOG_FORMAT"] = "json"
+    env.setdefault("DBT_LOG_FORMAT_FILE", "debug")
+    if target_dir is not None:
+        env["DBT_TARGET_PATH"] = str(target_dir)
+        env.setdefault("DBT_LOG_PATH", str(target_dir.parent / "logs"))
     settings_sent = [
         f"-c {name}={int(value)}"
         for name, value in ((CEILING_SETTING, load_ceiling), (TESTS_SINCE_SETTING, tests_since))
         if value is not None
     ]
-    env["PGOPTIONS"] = " ".join(
-        filter(None, [env.get("PGOPTIONS"), ASYNC_COMMIT, *settings_sent])
-    )
+    env["PGOPTIONS"] = " ".join(filter(None, [env.get("PGOPTIONS"), ASYNC_COMMIT, *settings_sent]))
     if env.get("DBT_TARGET_PATH"):
         target_dir = settings.project_dir / env["DBT_TARGET_PATH"]
     else:
@@ -191,13 +214,17 @@ def run_dbt(
     )
     try:
         assert proc.stdout is not None
-        for line in proc.stdout:
+        for raw in proc.stdout:
+            text, event = parse_event(raw)
+            line = text + "\n"
             lines.append(line)
             if echo:
                 sys.stdout.write(line)
                 sys.stdout.flush()
             if on_line is not None:
                 on_line(line)
+            if on_event is not None and event is not None:
+                on_event(event)
         proc.wait()
     finally:
         if proc.poll() is None:  # interrupted: dbt does not outlive the wrapper

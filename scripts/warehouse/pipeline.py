@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from warehouse import audit, db, lock, runs
+from warehouse import audit, db, dbt_errors, lock, runs
 from warehouse.config import Settings
 from warehouse.dbt_runner import DbtError, DbtResult, run_dbt
 from warehouse.events import EventLog, Listener
@@ -219,6 +219,7 @@ class Job:
         echo: bool = True,
         changed_only: bool = False,
         full_tests: bool = False,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
     ) -> DbtResult:
         """``dbt build`` up to the load ceiling of this moment; a build that
         failed because the database went away is run again. ``changed_only``:
@@ -261,6 +262,7 @@ class Job:
                     dbt_vars=dbt_vars,
                     load_ceiling=int(ceiling),
                     tests_since=tests_since,
+                    on_event=on_event,
                 )
             finally:
                 if state is not None:
@@ -424,9 +426,13 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _build_error(result: DbtResult) -> str:
+    """What failed, with what to do where the project knows (dbt_errors), and
+    where dbt's own lines are."""
+    explained = dbt_errors.explain(result.target_dir, result.output)
+    details = "".join(f"\n  {line}" for line in explained)
     return (
-        f"dbt build failed (exit {result.returncode}): see the output above and "
-        f"{result.log_dir / 'dbt.log'}"
+        f"dbt build failed (exit {result.returncode}); dbt's log: "
+        f"{result.log_dir / 'dbt.log'}{details}"
     )
 
 
@@ -473,7 +479,8 @@ class Context:
     conn_info: db.Connection
     wait_seconds: float = 0
     listener: Listener | None = None
-    echo_dbt: bool = True
+    echo_dbt: bool = True  # dbt's lines on the console (-v); otherwise only in dbt.log
+    on_dbt_event: Callable[[dict[str, Any]], None] | None = None  # the progress display
 
 
 def _job(ctx: Context, command: str, arguments: str, run_id: str) -> tuple[Session, EventLog]:
@@ -482,6 +489,16 @@ def _job(ctx: Context, command: str, arguments: str, run_id: str) -> tuple[Sessi
         ctx.settings, ctx.conn_info, command, arguments, run_id, ctx.wait_seconds, events.emit
     )
     return session, events
+
+
+def _build(
+    job: Job, ctx: Context, dbt_args: list[str], changed_only: bool = False,
+    full_tests: bool = False,
+) -> DbtResult:
+    return job.build(
+        dbt_args, echo=ctx.echo_dbt, on_event=ctx.on_dbt_event, changed_only=changed_only,
+        full_tests=full_tests,
+    )  # fmt: skip
 
 
 def _finish(job: Job) -> RunOutcome:
@@ -557,9 +574,7 @@ def run(
                 job.skip(name, "nothing new")
             return
         freshness = job.freshness()
-        build = job.build(
-            ["--full-refresh"] if full_refresh else [], echo=ctx.echo_dbt, full_tests=full_tests
-        )
+        build = _build(job, ctx, ["--full-refresh"] if full_refresh else [], full_tests=full_tests)
         _after_build(job, build, freshness, new_batches, landing, report_dir, webhook)
 
     return _run_job(ctx, "run", arguments, body)
@@ -600,7 +615,7 @@ def build(ctx: Context, dbt_args: list[str], full_tests: bool = False) -> RunOut
     """``dbt build`` (extra arguments go to dbt) and the quality of what it built."""
 
     def body(job: Job) -> None:
-        result = job.build(dbt_args, echo=ctx.echo_dbt, changed_only=True, full_tests=full_tests)
+        result = _build(job, ctx, dbt_args, changed_only=True, full_tests=full_tests)
         nodes = built_nodes(result)
         if nodes == 0 and result.returncode == 0:
             job.outcome.nothing_to_do = (
@@ -645,7 +660,7 @@ def backfill(
                 job.skip(name, "a batch failed to load")
             return
         freshness = job.freshness()
-        build = job.build([], echo=ctx.echo_dbt)
+        build = _build(job, ctx, [])
         dates = [b.batch_date for b in batches]
         _after_build(job, build, freshness, dates, landing, report_dir, webhook)
 
@@ -667,6 +682,6 @@ def rotate_pseudonym_key(ctx: Context) -> RunOutcome:
                 raise DbtError(f"the key could not be rotated: {result.output.strip()[-500:]}")
 
         job.step("rotate pseudonym key", rotate)
-        job.build(["--full-refresh", "--select", "dim_customer+"], echo=ctx.echo_dbt)
+        _build(job, ctx, ["--full-refresh", "--select", "dim_customer+"])
 
     return _run_job(ctx, "pii rotate-key", "", body)
