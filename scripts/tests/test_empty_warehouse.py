@@ -4,6 +4,7 @@ afterwards is not held up by what that build created."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -48,6 +49,12 @@ def test_dbt_build_passes_on_an_empty_warehouse_then_the_first_load_builds(
     assert built.returncode == 0, output[-4000:]
     assert "ERROR=0" in output and "WARN=0" in output
     assert "deprecat" not in output.lower()
+    # plain `dbt build` runs the unit tests the wrapper's scheduled builds leave out
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    unit = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
+    assert len(unit) >= 10 and set(unit) == set(manifest["unit_tests"])
+    assert set(unit.values()) == {"pass"}
     assert scalar(fresh_db, "select count(*) from raw.orders") == 0
     assert scalar(fresh_db, "select count(*) from marts.fct_orders") == 0
     # no function of the project's own: parsing is plain SQL that no plan can

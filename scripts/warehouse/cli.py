@@ -196,8 +196,8 @@ FullTestsOption = Annotated[
     bool,
     typer.Option(
         "--full-tests",
-        help="Test every row of every model (the weekly check), not only the rows the "
-        "build changed.",
+        help="Test every row of every model and run the unit tests (the weekly check), "
+        "not only the rows the build changed.",
     ),
 ]
 
@@ -288,7 +288,8 @@ def build(
 ) -> None:
     """Run `dbt build` on the warehouse database (extra arguments go to dbt) and
     record the quality of what it built. After new loads, the incremental models'
-    tests read the rows the build changed (--full-tests: every row); with nothing
+    tests read the rows the build changed and unit tests are left to CI
+    (--full-tests: every row, and the unit tests); with nothing
     loaded since the last whole build, only what changed in the project is built
     (dbt's state:modified+)."""
     started = time.monotonic()

@@ -227,8 +227,8 @@ class Job:
         nodes whose code changed since, and what depends on them (dbt's
         ``state:modified+`` against that build's manifest): nothing, when
         nothing changed. An incremental whole build after new loads tests the
-        incremental models' changed rows only (macro get_where_subquery),
-        unless ``full_tests``."""
+        incremental models' changed rows only (macro get_where_subquery), and
+        a whole build runs no unit tests, unless ``full_tests``."""
         args = ["build", *dbt_args]
 
         def work(step: audit.Step) -> DbtResult:
@@ -249,6 +249,10 @@ class Job:
             if changed_only and incremental and not dbt_vars and not full_tests:
                 state = self._state_if_nothing_new(last, int(ceiling))
             step.details["tests_since"] = tests_since
+            if whole and not full_tests:
+                # unit tests check SQL against fixed inputs: CI runs them (and
+                # plain `dbt build`), a scheduled build has no new code to test
+                dbt_args = [*dbt_args, *WITHOUT_UNIT_TESTS]
             if state is not None:
                 dbt_args = [*dbt_args, "--select", "state:modified+", "--state", str(state)]
                 step.details["changed_since"] = str(state.parent)
@@ -405,6 +409,10 @@ SELECTING = frozenset(
      "--resource-type", "--resource-types", "--exclude-resource-type",
      "--exclude-resource-types"}
 )  # fmt: skip
+
+
+#: What a whole build leaves out unless --full-tests.
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 def selects_nodes(dbt_args: list[str]) -> bool:

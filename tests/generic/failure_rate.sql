@@ -16,6 +16,7 @@
 {% test failure_rate(model, failing_when, dimension, population=none, min_rows_checked=none) %}
     {%- set min_rows_checked = rate_min_rows(min_rows_checked) %}
     {{ config(
+        store_failures=true,
         meta={'dimension': dimension},
         fail_calc='coalesce(ceil(max(case when rows_checked >= ' ~ min_rows_checked ~ ' then failure_rate_percent end)), 0)',
         warn_if='>1',

@@ -9,6 +9,7 @@
 {% test late_arrival_rate(model, event_date_column, received_date_column, max_delay_days=1, min_rows_checked=none) %}
     {%- set min_rows_checked = rate_min_rows(min_rows_checked) %}
     {{ config(
+        store_failures=true,
         meta={'dimension': 'timeliness'},
         fail_calc='coalesce(ceil(max(case when rows_checked >= ' ~ min_rows_checked ~ ' then failure_rate_percent end)), 0)',
         warn_if='>10',

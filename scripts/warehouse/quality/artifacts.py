@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -120,8 +121,12 @@ def changed_rows(compiled_code: str | None) -> str | None:
     return found.group(1) if found else None
 
 
-def data_tests(artifacts: Artifacts) -> list[TestOutcome]:
-    """Every data test the invocation ran (unit tests are not data tests)."""
+def data_tests(
+    artifacts: Artifacts, failing_rows: Mapping[str, str] | None = None
+) -> list[TestOutcome]:
+    """Every data test the invocation ran (unit tests are not data tests).
+    ``failing_rows``: where each test's failing rows are kept, by test id
+    (quality.failing_rows); else where dbt stored them."""
     manifest = artifacts.manifest
     outcomes = []
     for result in artifacts.run_results["results"]:
@@ -155,7 +160,11 @@ def data_tests(artifacts: Artifacts) -> list[TestOutcome]:
                 error_if=config.get("error_if", "!= 0"),
                 where=config.get("where"),
                 changed_rows=changed_rows(result.get("compiled_code")),
-                failures_relation=result.get("relation_name"),
+                failures_relation=(
+                    failing_rows.get(test["unique_id"])
+                    if failing_rows is not None
+                    else result.get("relation_name")
+                ),
                 execution_seconds=float(result.get("execution_time") or 0.0),
                 message=result.get("message"),
             )

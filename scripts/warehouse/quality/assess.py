@@ -27,6 +27,7 @@ from warehouse.quality import (
 )
 from warehouse.quality.artifacts import ArtifactError, data_tests, node_timings, read_artifacts
 from warehouse.quality.collect import MeasuredCheck
+from warehouse.quality.failing_rows import keep_failing_rows
 from warehouse.quality.scorecard import Score, scorecard
 from warehouse.quality.settings import load_quality_settings
 
@@ -123,7 +124,8 @@ def assess_build(
     quality = load_quality_settings(settings.project_dir)
     assessment = Assessment(run_id)
     artifacts = read_artifacts(build.target_dir)
-    checks = collect.measure(pg, data_tests(artifacts))
+    stored = keep_failing_rows(pg, artifacts, load_ceiling)
+    checks = collect.measure(pg, data_tests(artifacts, stored))
     if pg.execute("select to_regclass('audit.load_manifest') is not null").fetchone()[0]:
         checks += collect.ingestion_checks(pg, quality)
     checks += list(freshness)
