@@ -215,4 +215,6 @@ def test_with_nothing_new_a_build_runs_only_what_changed_in_the_project(
 
     weekly = run_cli("build", "--full-tests", env=env)
     assert weekly.returncode == 1
-    assert "FAIL 1 not_null_stg_shop__orders_order_status" in weekly.output
+    failed = " ".join(weekly.output.split())
+    assert "not_null_stg_shop__orders_order_status" in failed
+    assert "Got 1 result, configured to fail if != 0" in failed

@@ -145,17 +145,36 @@ def _stderr(result: CliResult) -> str:
     return " ".join(result.stderr.split())
 
 
+#: The contract of sales_summary_daily (models/gold/_gold__models.yml): its last column.
+_LAST_YML = (
+    "      - name: dbt_invocation_id\n"
+    "        description: The dbt invocation that last computed the row (rows a run did not"
+    " rebuild keep theirs).\n\n        data_type: text\n"
+)
+NEW_COLUMN_YML = (_LAST_YML, f"{_LAST_YML}      - name: new_column\n        data_type: integer\n")
+
+
 def test_a_new_column_in_an_incremental_gold_model_names_the_full_refresh(built: Built) -> None:
     model = built.project / "models" / "gold" / "sales_summary_daily.sql"
+    contract = built.project / "models" / "gold" / "_gold__models.yml"
     original = _edit(model, *NEW_COLUMN_SQL)
     fix = "warehouse build --full-refresh --select sales_summary_daily+"
     try:
+        # the SQL alone: the enforced contract refuses it, and says where to add the column
         message = _stderr(run_cli("build", "--select", "sales_summary_daily", env=built.env))
         assert "error in model.ecommerce_warehouse.sales_summary_daily" in message
-        assert "(on_schema_change: fail)" in message
-        assert f"`{fix}`" in message
-        fixed = run_cli(*fix.split()[1:], env=built.env)  # the command the error names
-        assert fixed.returncode == 0, fixed.output[-3000:]
+        assert "under `sales_summary_daily` in the folder's yml (name and data_type)" in message
+        # then in the contract too: the incremental table must be rebuilt whole
+        original_contract = _edit(contract, *NEW_COLUMN_YML)
+        try:
+            message = _stderr(run_cli("build", "--select", "sales_summary_daily", env=built.env))
+            assert "error in model.ecommerce_warehouse.sales_summary_daily" in message
+            assert "(on_schema_change: fail)" in message
+            assert f"`{fix}`" in message
+            fixed = run_cli(*fix.split()[1:], env=built.env)  # the command the error names
+            assert fixed.returncode == 0, fixed.output[-3000:]
+        finally:
+            contract.write_text(original_contract)
     finally:
         model.write_text(original)
     # reverting the change fails the same way, and the same command fixes it
