@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from psycopg import sql
+
 from warehouse import db
 from warehouse.bench.measure import Measurement, Step, run_measured
 from warehouse.config import Settings
@@ -65,6 +67,15 @@ class Database:
         self.drop()
         with db.connect(self.admin(), autocommit=True) as pg:
             db.create_database(pg, self.conn, template=template.conn.dbname)
+
+    def rename(self, new: Database) -> None:
+        """This database under the name of ``new`` (which must not exist)."""
+        with db.connect(self.admin(), autocommit=True) as pg:
+            pg.execute(
+                sql.SQL("alter database {} rename to {}").format(
+                    sql.Identifier(self.conn.dbname), sql.Identifier(new.conn.dbname)
+                )
+            )
 
     def run(self, *args: str) -> Measurement:
         return run_measured(warehouse_command(*args), self.env)
@@ -116,9 +127,13 @@ def measure_pipeline(
     work, template = base.named(f"{base.conn.dbname}_work"), base.named(f"{base.conn.dbname}_t")
     for database in (work, template):
         database.drop()
-    template.run("db", "start")
-    results.step(INGEST).add(template.run("ingest", "--landing", str(landing)))
-    results.step(FIRST_BUILD).add(template.run("build"))
+    # built under the work database's name, then renamed: every build of the
+    # rounds runs with the same profile, so dbt's partial parsing holds, as in
+    # daily use (a new database name would make dbt parse the project anew)
+    work.run("db", "start")
+    results.step(INGEST).add(work.run("ingest", "--landing", str(landing)))
+    results.step(FIRST_BUILD).add(work.run("build"))
+    work.rename(template)
     print(f"  first ingest and build: {results.steps[FIRST_BUILD].seconds[-1]:.1f} s", flush=True)
     shutil.move(held_day, landing / held_day.name)
     for n in range(1, rounds + 1):
