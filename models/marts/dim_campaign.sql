@@ -54,10 +54,7 @@ unknown_member as (
         cast(null as {{ dbt.type_string() }})                   as data_issues,
         -- versions
         cast(null as {{ dbt.type_timestamp() }})                as updated_at,
-        cast(0 as {{ dbt.type_bigint() }})                      as version_number,
-        {{ beginning_of_time() }}                               as valid_from,
-        {{ end_of_time() }}                                     as valid_to,
-        true                                                    as is_current
+        {{ unknown_member_validity() }}
 ),
 
 final as (

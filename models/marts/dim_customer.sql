@@ -89,10 +89,7 @@ unknown_member as (
         -- versions
         cast(null as {{ dbt.type_timestamp() }})                as updated_at,
         cast(null as {{ dbt.type_timestamp() }})                as last_changed_at,
-        cast(0 as {{ dbt.type_bigint() }})                      as version_number,
-        {{ beginning_of_time() }}                               as valid_from,
-        {{ end_of_time() }}                                     as valid_to,
-        true                                                    as is_current
+        {{ unknown_member_validity() }}
 ),
 
 final as (

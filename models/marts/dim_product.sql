@@ -28,17 +28,6 @@ versions as (
             partition by product_id
             order by updated_at asc nulls last
         )                                                       as previous_retail_price,
-        -- quality
-        data_issues,
-        -- versions
-        updated_at,
-        {{ scd2_validity('product_id') }}
-    from products
-),
-
-priced as (
-    select
-        versions.*,
         case
             when retail_price > 0 and unit_cost is not null
                 then cast(
@@ -46,8 +35,13 @@ priced as (
                     / cast(retail_price as {{ dbt.type_numeric() }})
                     as numeric(9, 4)
                 )
-        end                                                     as gross_margin_rate
-    from versions
+        end                                                     as gross_margin_rate,
+        -- quality
+        data_issues,
+        -- versions
+        updated_at,
+        {{ scd2_validity('product_id') }}
+    from products
 ),
 
 unknown_member as (
@@ -66,63 +60,18 @@ unknown_member as (
         cast(null as {{ type_amount() }})                       as unit_cost,
         cast(null as {{ type_amount() }})                       as retail_price,
         cast(null as {{ type_amount() }})                       as previous_retail_price,
+        cast(null as numeric(9, 4))                             as gross_margin_rate,
         -- quality
         cast(null as {{ dbt.type_string() }})                   as data_issues,
         -- versions
         cast(null as {{ dbt.type_timestamp() }})                as updated_at,
-        cast(0 as {{ dbt.type_bigint() }})                      as version_number,
-        {{ beginning_of_time() }}                               as valid_from,
-        {{ end_of_time() }}                                     as valid_to,
-        true                                                    as is_current,
-        cast(null as numeric(9, 4))                             as gross_margin_rate
+        {{ unknown_member_validity() }}
 ),
 
 final as (
-    select
-        -- keys
-        product_key,
-        product_id,
-        -- descriptions
-        product_name,
-        category,
-        subcategory,
-        brand,
-        -- categories
-        product_status,
-        -- amounts
-        unit_cost,
-        retail_price,
-        previous_retail_price,
-        gross_margin_rate,
-        -- quality
-        data_issues,
-        -- versions
-        updated_at,
-        version_number,
-        valid_from,
-        valid_to,
-        is_current
-    from priced
+    select * from versions
     union all
-    select
-        product_key,
-        product_id,
-        product_name,
-        category,
-        subcategory,
-        brand,
-        product_status,
-        unit_cost,
-        retail_price,
-        previous_retail_price,
-        gross_margin_rate,
-        data_issues,
-        updated_at,
-        version_number,
-        valid_from,
-        valid_to,
-        is_current
-    from unknown_member
+    select * from unknown_member
 )
 
 select * from final
