@@ -1,8 +1,8 @@
 {#-
     The keys an incremental fact rebuilds: every record whose source_load_id can
     be above the fact's watermark (a superset: the fact's last filter keeps
-    exactly those), so that a run reads only their rows. The model defines a CTE
-    `watermark` (load_id) first. A key is rebuilt when
+    exactly those), so that a run reads only their rows. The watermark is the
+    highest source_load_id the fact holds (own_watermark). A key is rebuilt when
       - a version of its own has a load above the watermark, or a reload
         replaced rows that name it (`replaced`: [entity, column] pairs of
         int_replaced_records; default its own rows);
@@ -22,7 +22,7 @@
     where {{ child_key }} in (
         select {{ child_key }}
         from {{ child }}
-        where _load_id > (select load_id from watermark)
+        where _load_id > {{ own_watermark() }}
     )
     {%- endfor %}
     {%- for column, changed in references %}
@@ -39,16 +39,16 @@
 {% macro changed_keys(staged, key, replaced) -%}
     select {{ key }}
     from {{ staged }}
-    where _load_id > (select load_id from watermark)
+    where _load_id > {{ own_watermark() }}
     union
     select {{ key }}
     from ({{ replaced_touches(replaced, key) }}) as replaced_keys
-    where last_load_id > (select load_id from watermark)
+    where last_load_id > {{ own_watermark() }}
 {%- endmacro %}
 
 {#- The keys of an upstream fact whose rows moved above the watermark. -#}
 {% macro changed_fact_keys(fact, key) -%}
     select {{ key }}
     from {{ fact }}
-    where source_load_id > (select load_id from watermark)
+    where source_load_id > {{ own_watermark() }}
 {%- endmacro %}

@@ -5,6 +5,9 @@
     the return on its budget (the current budget, top-ups included). Responses
     whose campaign is unknown count under campaign_id '-1'.
 -#}
+{#- the funnel's steps (response types), each with the name of its event count -#}
+{%- set steps = {'opened': 'open_count', 'clicked': 'click_count',
+    'converted': 'conversion_count'} %}
 
 with
 
@@ -38,18 +41,14 @@ campaign_responses as (
 funnel as (
     select
         campaign_id,
-        count(distinct case when response_type = 'opened' then customer_id end)
-                                                                as opened_customer_count,
-        count(distinct case when response_type = 'clicked' then customer_id end)
-                                                                as clicked_customer_count,
-        count(distinct case when response_type = 'converted' then customer_id end)
-            as converted_customer_count,
-        sum(case when response_type = 'opened' then 1 else 0 end)
-                                                                as open_count,
-        sum(case when response_type = 'clicked' then 1 else 0 end)
-                                                                as click_count,
-        sum(case when response_type = 'converted' then 1 else 0 end)
-                                                                as conversion_count,
+        {%- for step in steps %}
+        count(distinct case when response_type = '{{ step }}' then customer_id end)
+                                                                as {{ step }}_customer_count,
+        {%- endfor %}
+        {%- for step, events in steps.items() %}
+        sum(case when response_type = '{{ step }}' then 1 else 0 end)
+                                                                as {{ events }},
+        {%- endfor %}
         sum(case when response_type = 'converted' then conversion_value end)
                                                                 as attributed_revenue,
         min(response_date)                                      as first_response_date,
@@ -73,13 +72,13 @@ final as (
         funnel.first_response_date,
         funnel.last_response_date,
         -- funnel: customers
-        coalesce(funnel.opened_customer_count, 0)               as opened_customer_count,
-        coalesce(funnel.clicked_customer_count, 0)              as clicked_customer_count,
-        coalesce(funnel.converted_customer_count, 0) as converted_customer_count,
+        {%- for step in steps %}
+        coalesce(funnel.{{ step }}_customer_count, 0)           as {{ step }}_customer_count,
+        {%- endfor %}
         -- funnel: events
-        coalesce(funnel.open_count, 0)                          as open_count,
-        coalesce(funnel.click_count, 0)                         as click_count,
-        coalesce(funnel.conversion_count, 0)                    as conversion_count,
+        {%- for events in steps.values() %}
+        coalesce(funnel.{{ events }}, 0)                        as {{ events }},
+        {%- endfor %}
         -- rates (of customers)
         {{ gold_safe_divide('funnel.clicked_customer_count',
             'funnel.opened_customer_count') }}

@@ -53,11 +53,6 @@ range_days as (
 ),
 
 {% if is_incremental() %}
-previous_watermark as (
-    select coalesce(max(source_load_id), 0)                     as source_load_id
-    from summarised_days
-),
-
 changed_orders as (
     -- orders the facts (re)loaded since the last run, directly or through a line
     select
@@ -65,12 +60,11 @@ changed_orders as (
         orders.customer_id,
         orders.order_date
     from orders
-    where orders.source_load_id > (select source_load_id from previous_watermark)
+    where orders.source_load_id > {{ own_watermark() }}
         or orders.order_id in (
             select order_lines.order_id
             from order_lines
-            where order_lines.source_load_id
-                > (select source_load_id from previous_watermark)
+            where order_lines.source_load_id > {{ own_watermark() }}
         )
 ),
 
@@ -107,23 +101,9 @@ displaced_first_days as (
         > first_changed_dates.first_changed_date
 ),
 
-fact_order_counts as (
-    select
-        order_date,
-        count(*)                                                as order_count
-    from orders
-    group by order_date
-),
-
 drifted_days as (
     -- days whose order count disagrees with the facts: an order moved day
-    select coalesce(fact_order_counts.order_date, summarised_days.order_date)
-                                                                as order_date
-    from fact_order_counts
-    full outer join summarised_days
-        on fact_order_counts.order_date = summarised_days.order_date
-    where coalesce(fact_order_counts.order_count, 0)
-        <> coalesce(summarised_days.order_count, 0)
+    {{ drifted_days('orders', 'summarised_days', 'order_count') }}
 ),
 
 missing_days as (

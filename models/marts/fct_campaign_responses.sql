@@ -46,40 +46,16 @@ customers as (
     select * from {{ ref('stg_crm__customers') }}
 ),
 
-response_history as (
-    select
-        response_id,
-        max(_load_id)                                           as last_load_id
-    from responses
-    group by response_id
+response_loads as (
+    {{ newest_loads('responses', 'response_id', [['campaign_responses', 'record_id']]) }}
 ),
 
 campaign_loads as (
-    select
-        campaign_id,
-        max(_load_id)                                           as last_load_id
-    from campaigns
-    group by campaign_id
+    {{ newest_loads('campaigns', 'campaign_id', [['campaigns', 'record_id']]) }}
 ),
 
 customer_loads as (
-    select
-        customer_id,
-        max(_load_id)                                           as last_load_id
-    from customers
-    group by customer_id
-),
-
-replaced_response_rows as (
-    {{ replaced_touches([['campaign_responses', 'record_id']], 'response_id') }}
-),
-
-replaced_campaign_rows as (
-    {{ replaced_touches([['campaigns', 'record_id']], 'campaign_id') }}
-),
-
-replaced_customer_rows as (
-    {{ replaced_touches([['customers', 'record_id']], 'customer_id') }}
+    {{ newest_loads('customers', 'customer_id', [['customers', 'record_id']]) }}
 ),
 
 current_responses as (
@@ -88,25 +64,13 @@ current_responses as (
 ),
 
 campaign_at_response_time as (
-    select
-        current_responses.response_id,
-        campaign_versions.campaign_key
-    from current_responses
-    inner join campaign_versions
-        on current_responses.campaign_id = campaign_versions.campaign_id
-        and current_responses.responded_at >= campaign_versions.valid_from
-        and current_responses.responded_at < campaign_versions.valid_to
+    {{ version_at('campaign_versions', ['campaign_key'], events='current_responses',
+        event_key='response_id', natural_key='campaign_id', event_time='responded_at') }}
 ),
 
 customer_at_response_time as (
-    select
-        current_responses.response_id,
-        customer_versions.customer_key
-    from current_responses
-    inner join customer_versions
-        on current_responses.customer_id = customer_versions.customer_id
-        and current_responses.responded_at >= customer_versions.valid_from
-        and current_responses.responded_at < customer_versions.valid_to
+    {{ version_at('customer_versions', ['customer_key'], events='current_responses',
+        event_key='response_id', natural_key='customer_id', event_time='responded_at') }}
 ),
 
 final as (
@@ -133,26 +97,17 @@ final as (
         -- versions and load
         current_responses.updated_at,
         greatest(
-            response_history.last_load_id,
+            response_loads.last_load_id,
             coalesce(campaign_loads.last_load_id, 0),
-            coalesce(customer_loads.last_load_id, 0),
-            coalesce(replaced_response_rows.last_load_id, 0),
-            coalesce(replaced_campaign_rows.last_load_id, 0),
-            coalesce(replaced_customer_rows.last_load_id, 0)
+            coalesce(customer_loads.last_load_id, 0)
         )                                                       as source_load_id
     from current_responses
-    inner join response_history
-        on current_responses.response_id = response_history.response_id
+    inner join response_loads
+        on current_responses.response_id = response_loads.response_id
     left join campaign_loads
         on current_responses.campaign_id = campaign_loads.campaign_id
     left join customer_loads
         on current_responses.customer_id = customer_loads.customer_id
-    left join replaced_response_rows
-        on current_responses.response_id = replaced_response_rows.response_id
-    left join replaced_campaign_rows
-        on current_responses.campaign_id = replaced_campaign_rows.campaign_id
-    left join replaced_customer_rows
-        on current_responses.customer_id = replaced_customer_rows.customer_id
     left join campaign_at_response_time
         on current_responses.response_id = campaign_at_response_time.response_id
     left join customer_at_response_time

@@ -30,11 +30,6 @@
 with
 
 {% if is_incremental() %}
-watermark as (
-    select coalesce(max(source_load_id), 0)                     as load_id
-    from {{ this }}
-),
-
 lines_to_rebuild as (
     {{ keys_to_rebuild(ref('stg_shop__order_lines'), 'order_line_id', 'order_lines',
         references=[
@@ -47,54 +42,30 @@ lines_to_rebuild as (
 {% endif %}
 order_lines as (
     select * from {{ ref('stg_shop__order_lines') }}
-    {%- if is_incremental() %}
-    where order_line_id in (select order_line_id from lines_to_rebuild)
-    {%- endif %}
+    {{ where_rebuilding('order_line_id', 'lines_to_rebuild') }}
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    {%- if is_incremental() %}
-    where order_id in (select order_id from order_lines)
-    {%- endif %}
+    {{ where_rebuilding('order_id', 'order_lines') }}
 ),
 
 product_versions as (
     select * from {{ ref('dim_product') }}
-    {%- if is_incremental() %}
-    where product_id in (select product_id from order_lines)
-    {%- endif %}
+    {{ where_rebuilding('product_id', 'order_lines') }}
 ),
 
 products as (
     select * from {{ ref('stg_catalog__products') }}
-    {%- if is_incremental() %}
-    where product_id in (select product_id from order_lines)
-    {%- endif %}
+    {{ where_rebuilding('product_id', 'order_lines') }}
 ),
 
-line_history as (
-    select
-        order_line_id,
-        max(_load_id)                                           as last_load_id
-    from order_lines
-    group by order_line_id
+line_loads as (
+    {{ newest_loads('order_lines', 'order_line_id', [['order_lines', 'record_id']]) }}
 ),
 
 product_loads as (
-    select
-        product_id,
-        max(_load_id)                                           as last_load_id
-    from products
-    group by product_id
-),
-
-replaced_line_rows as (
-    {{ replaced_touches([['order_lines', 'record_id']], 'order_line_id') }}
-),
-
-replaced_product_rows as (
-    {{ replaced_touches([['products', 'record_id']], 'product_id') }}
+    {{ newest_loads('products', 'product_id', [['products', 'record_id']]) }}
 ),
 
 current_lines as (
@@ -116,15 +87,8 @@ current_lines as (
 
 product_at_order_time as (
     -- the product version valid when the order was placed
-    select
-        current_lines.order_line_id,
-        product_versions.product_key,
-        product_versions.unit_cost
-    from current_lines
-    inner join product_versions
-        on current_lines.product_id = product_versions.product_id
-        and current_lines.ordered_at >= product_versions.valid_from
-        and current_lines.ordered_at < product_versions.valid_to
+    {{ version_at('product_versions', ['product_key', 'unit_cost'], events='current_lines',
+        event_key='order_line_id', natural_key='product_id', event_time='ordered_at') }}
 ),
 
 amounts as (
@@ -178,21 +142,15 @@ final as (
         -- versions and load
         amounts.updated_at,
         greatest(
-            line_history.last_load_id,
+            line_loads.last_load_id,
             amounts.order_load_id,
-            coalesce(product_loads.last_load_id, 0),
-            coalesce(replaced_line_rows.last_load_id, 0),
-            coalesce(replaced_product_rows.last_load_id, 0)
+            coalesce(product_loads.last_load_id, 0)
         )                                                       as source_load_id
     from amounts
-    inner join line_history
-        on amounts.order_line_id = line_history.order_line_id
+    inner join line_loads
+        on amounts.order_line_id = line_loads.order_line_id
     left join product_loads
         on amounts.product_id = product_loads.product_id
-    left join replaced_line_rows
-        on amounts.order_line_id = replaced_line_rows.order_line_id
-    left join replaced_product_rows
-        on amounts.product_id = replaced_product_rows.product_id
 )
 
 select * from final

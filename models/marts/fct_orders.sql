@@ -27,11 +27,6 @@
 with
 
 {% if is_incremental() %}
-watermark as (
-    select coalesce(max(source_load_id), 0)                     as load_id
-    from {{ this }}
-),
-
 orders_to_rebuild as (
     {{ keys_to_rebuild(ref('stg_shop__orders'), 'order_id', 'orders',
         replaced=[['orders', 'record_id'], ['order_lines', 'order_id'], ['payments', 'order_id']],
@@ -48,46 +43,28 @@ orders_to_rebuild as (
 {% endif %}
 orders as (
     select * from {{ ref('stg_shop__orders') }}
-    {%- if is_incremental() %}
-    where order_id in (select order_id from orders_to_rebuild)
-    {%- endif %}
+    {{ where_rebuilding('order_id', 'orders_to_rebuild') }}
 ),
 
 order_lines as (
     -- every version of every line that ever named one of the orders
-    select * from {{ ref('stg_shop__order_lines') }}
-    {%- if is_incremental() %}
-    where order_line_id in (
-        select order_line_id
-        from {{ ref('stg_shop__order_lines') }}
-        where order_id in (select order_id from orders_to_rebuild)
-    )
-    {%- endif %}
+    {{ versions_naming(ref('stg_shop__order_lines'), 'order_line_id',
+        'order_id', 'orders_to_rebuild') }}
 ),
 
 payments as (
-    select * from {{ ref('stg_payments__payments') }}
-    {%- if is_incremental() %}
-    where payment_id in (
-        select payment_id
-        from {{ ref('stg_payments__payments') }}
-        where order_id in (select order_id from orders_to_rebuild)
-    )
-    {%- endif %}
+    {{ versions_naming(ref('stg_payments__payments'), 'payment_id',
+        'order_id', 'orders_to_rebuild') }}
 ),
 
 customer_versions as (
     select * from {{ ref('dim_customer') }}
-    {%- if is_incremental() %}
-    where customer_id in (select customer_id from orders)
-    {%- endif %}
+    {{ where_rebuilding('customer_id', 'orders') }}
 ),
 
 customers as (
     select * from {{ ref('stg_crm__customers') }}
-    {%- if is_incremental() %}
-    where customer_id in (select customer_id from orders)
-    {%- endif %}
+    {{ where_rebuilding('customer_id', 'orders') }}
 ),
 
 order_history as (
@@ -112,19 +89,7 @@ line_totals as (
 ),
 
 line_loads as (
-    -- the newest load of any version of a line counts for every order a version
-    -- named: a line that moves to another order changes both
-    select
-        line_orders.order_id,
-        max(line_history.last_load_id)                          as last_load_id
-    from (select distinct order_id, order_line_id from order_lines) as line_orders
-    inner join (
-        select order_line_id, max(_load_id) as last_load_id
-        from order_lines
-        group by order_line_id
-    ) as line_history
-        on line_orders.order_line_id = line_history.order_line_id
-    group by line_orders.order_id
+    {{ newest_child_loads('order_lines', 'order_line_id', 'order_id') }}
 ),
 
 payment_totals as (
@@ -155,18 +120,7 @@ payment_totals as (
 ),
 
 payment_loads as (
-    -- like line_loads: a payment's newest load counts for every order it named
-    select
-        payment_orders.order_id,
-        max(payment_history.last_load_id)                       as last_load_id
-    from (select distinct order_id, payment_id from payments) as payment_orders
-    inner join (
-        select payment_id, max(_load_id) as last_load_id
-        from payments
-        group by payment_id
-    ) as payment_history
-        on payment_orders.payment_id = payment_history.payment_id
-    group by payment_orders.order_id
+    {{ newest_child_loads('payments', 'payment_id', 'order_id') }}
 ),
 
 replaced_order_rows as (
@@ -176,16 +130,8 @@ replaced_order_rows as (
     ], 'order_id') }}
 ),
 
-replaced_customer_rows as (
-    {{ replaced_touches([['customers', 'record_id']], 'customer_id') }}
-),
-
 customer_loads as (
-    select
-        customer_id,
-        max(_load_id)                                           as last_load_id
-    from customers
-    group by customer_id
+    {{ newest_loads('customers', 'customer_id', [['customers', 'record_id']]) }}
 ),
 
 current_orders as (
@@ -195,14 +141,8 @@ current_orders as (
 
 customer_at_order_time as (
     -- the customer version valid when the order was placed
-    select
-        current_orders.order_id,
-        customer_versions.customer_key
-    from current_orders
-    inner join customer_versions
-        on current_orders.customer_id = customer_versions.customer_id
-        and current_orders.ordered_at >= customer_versions.valid_from
-        and current_orders.ordered_at < customer_versions.valid_to
+    {{ version_at('customer_versions', ['customer_key'], events='current_orders',
+        event_key='order_id', natural_key='customer_id', event_time='ordered_at') }}
 ),
 
 final as (
@@ -273,8 +213,7 @@ final as (
             coalesce(line_loads.last_load_id, 0),
             coalesce(payment_loads.last_load_id, 0),
             coalesce(customer_loads.last_load_id, 0),
-            coalesce(replaced_order_rows.last_load_id, 0),
-            coalesce(replaced_customer_rows.last_load_id, 0)
+            coalesce(replaced_order_rows.last_load_id, 0)
         )                                                       as source_load_id
     from current_orders
     inner join order_history
@@ -291,8 +230,6 @@ final as (
         on current_orders.customer_id = customer_loads.customer_id
     left join replaced_order_rows
         on current_orders.order_id = replaced_order_rows.order_id
-    left join replaced_customer_rows
-        on current_orders.customer_id = replaced_customer_rows.customer_id
     left join customer_at_order_time
         on current_orders.order_id = customer_at_order_time.order_id
 )

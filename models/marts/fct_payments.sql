@@ -27,11 +27,6 @@
 with
 
 {% if is_incremental() %}
-watermark as (
-    select coalesce(max(source_load_id), 0)                     as load_id
-    from {{ this }}
-),
-
 payments_to_rebuild as (
     {{ keys_to_rebuild(ref('stg_payments__payments'), 'payment_id', 'payments', references=[
         ['order_id', changed_fact_keys(ref('fct_orders'), 'order_id')],
@@ -41,16 +36,12 @@ payments_to_rebuild as (
 {% endif %}
 payments as (
     select * from {{ ref('stg_payments__payments') }}
-    {%- if is_incremental() %}
-    where payment_id in (select payment_id from payments_to_rebuild)
-    {%- endif %}
+    {{ where_rebuilding('payment_id', 'payments_to_rebuild') }}
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    {%- if is_incremental() %}
-    where order_id in (select order_id from payments)
-    {%- endif %}
+    {{ where_rebuilding('order_id', 'payments') }}
 ),
 
 payment_history as (
