@@ -35,3 +35,24 @@
         on named.{{ key }} = history.{{ key }}
     group by named.{{ parent_key }}
 {%- endmacro %}
+
+{#- A select of (key, source_load_id): per row of rows (a CTE, one row per
+    key), the newest of the loads behind it. loads: [relation, column] pairs,
+    each relation one row per column with its last_load_id (newest_loads,
+    newest_child_loads), joined on rows.column; [relation, column, load column]
+    names another load column (an upstream fact's source_load_id). -#}
+{% macro source_load_ids(rows, key, loads) -%}
+    select
+        {{ rows }}.{{ key }},
+        greatest(
+            {%- for load in loads %}
+            coalesce({{ load[0] }}.{{ load[2] if load | length > 2 else 'last_load_id' }}, 0)
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        )                                                       as source_load_id
+    from {{ rows }}
+    {%- for load in loads %}
+    left join {{ load[0] }}
+        on {{ rows }}.{{ load[1] }} = {{ load[0] }}.{{ load[1] }}
+    {%- endfor %}
+{%- endmacro %}

@@ -13,8 +13,9 @@
 
 with
 
-customers as (
+current_customers as (
     select * from {{ ref('dim_customer') }}
+    where is_current
 ),
 
 orders as (
@@ -27,11 +28,6 @@ order_lines as (
 
 as_of as (
     select {{ gold_as_of_date('orders') }}                      as as_of_date
-),
-
-current_customers as (
-    select * from customers
-    where is_current
 ),
 
 orders_to_date as (

@@ -3,6 +3,12 @@
     {'columns': ['campaign_id', 'valid_from'], 'unique': true},
 ]) }}
 
+{#-
+    Campaigns as a type 2 slowly changing dimension: every staged version (a
+    budget top-up makes one) valid from its updated_at to the next version's,
+    plus the unknown member for responses whose campaign never arrived.
+-#}
+
 with
 
 campaigns as (

@@ -3,6 +3,13 @@
     {'columns': ['product_id', 'valid_from'], 'unique': true},
 ]) }}
 
+{#-
+    Products as a type 2 slowly changing dimension with their price history:
+    every staged version (a price, a cost, a status change) valid from its
+    updated_at to the next one's, plus the unknown member for lines whose
+    product never arrived.
+-#}
+
 with
 
 products as (

@@ -1,16 +1,7 @@
 {{ config(
-    materialized='incremental',
     unique_key='response_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    indexes=[
-        {'columns': ['response_id'], 'unique': true},
-        {'columns': ['response_key'], 'unique': true},
-        {'columns': ['campaign_key']},
-        {'columns': ['customer_key']},
-        {'columns': ['response_date']},
-        {'columns': ['source_load_id']},
-    ],
+    indexes=fact_indexes('response_id', 'response_key',
+        ['campaign_key', 'customer_key', 'response_date']),
     post_hook="{{ delete_vanished('response_id',
         'select response_id from ' ~ ref('stg_marketing__campaign_responses')
         ~ ' where is_latest_version') }}"
@@ -19,31 +10,49 @@
 {#-
     One row per campaign response event (opened, clicked, converted). The
     campaign and the customer are the versions valid when the customer
-    responded. Incremental on source_load_id: the response's versions, its
-    campaign's and its customer's versions, and the loads that replaced any of
-    them; a response whose rows a reload took away leaves the table.
+    responded. Incremental on source_load_id, like the other facts: a run
+    rebuilds the responses whose versions, campaign's or customer's versions
+    (or the loads that replaced any of them) passed the table's watermark; a
+    response whose rows a reload took away leaves the table.
 -#}
 
 with
 
+{% if is_incremental() %}
+responses_to_rebuild as (
+    {{ keys_to_rebuild(ref('stg_marketing__campaign_responses'), 'response_id',
+        'campaign_responses', references=[
+            ['campaign_id', changed_keys(ref('stg_marketing__campaigns'), 'campaign_id',
+                [['campaigns', 'record_id']])],
+            ['customer_id', changed_keys(ref('stg_crm__customers'), 'customer_id',
+                [['customers', 'record_id']])],
+        ]) }}
+),
+
+{% endif %}
 responses as (
     select * from {{ ref('stg_marketing__campaign_responses') }}
+    {{ where_rebuilding('response_id', 'responses_to_rebuild') }}
 ),
 
 campaign_versions as (
     select * from {{ ref('dim_campaign') }}
+    {{ where_rebuilding('campaign_id', 'responses') }}
 ),
 
 customer_versions as (
     select * from {{ ref('dim_customer') }}
+    {{ where_rebuilding('customer_id', 'responses') }}
 ),
 
 campaigns as (
     select * from {{ ref('stg_marketing__campaigns') }}
+    {{ where_rebuilding('campaign_id', 'responses') }}
 ),
 
 customers as (
     select * from {{ ref('stg_crm__customers') }}
+    {{ where_rebuilding('customer_id', 'responses') }}
 ),
 
 response_loads as (
@@ -73,6 +82,16 @@ customer_at_response_time as (
         event_key='response_id', natural_key='customer_id', event_time='responded_at') }}
 ),
 
+response_source_loads as (
+    -- the newest load behind each response: its versions, its campaign's and its
+    -- customer's versions, and the reloads of any
+    {{ source_load_ids('current_responses', 'response_id', [
+        ['response_loads', 'response_id'],
+        ['campaign_loads', 'campaign_id'],
+        ['customer_loads', 'customer_id'],
+    ]) }}
+),
+
 final as (
     select
         -- keys
@@ -96,18 +115,10 @@ final as (
         current_responses.data_issues,
         -- versions and load
         current_responses.updated_at,
-        greatest(
-            response_loads.last_load_id,
-            coalesce(campaign_loads.last_load_id, 0),
-            coalesce(customer_loads.last_load_id, 0)
-        )                                                       as source_load_id
+        response_source_loads.source_load_id
     from current_responses
-    inner join response_loads
-        on current_responses.response_id = response_loads.response_id
-    left join campaign_loads
-        on current_responses.campaign_id = campaign_loads.campaign_id
-    left join customer_loads
-        on current_responses.customer_id = customer_loads.customer_id
+    inner join response_source_loads
+        on current_responses.response_id = response_source_loads.response_id
     left join campaign_at_response_time
         on current_responses.response_id = campaign_at_response_time.response_id
     left join customer_at_response_time

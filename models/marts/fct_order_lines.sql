@@ -1,17 +1,7 @@
 {{ config(
-    materialized='incremental',
     unique_key='order_line_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    indexes=[
-        {'columns': ['order_line_id'], 'unique': true},
-        {'columns': ['order_line_key'], 'unique': true},
-        {'columns': ['order_id']},
-        {'columns': ['customer_key']},
-        {'columns': ['product_key']},
-        {'columns': ['order_date']},
-        {'columns': ['source_load_id']},
-    ],
+    indexes=fact_indexes('order_line_id', 'order_line_key',
+        ['order_id', 'customer_key', 'product_key', 'order_date']),
     post_hook="{{ delete_vanished('order_line_id',
         'select lines.order_line_id from ' ~ ref('stg_shop__order_lines') ~ ' as lines'
         ~ ' inner join ' ~ ref('fct_orders') ~ ' as orders on lines.order_id = orders.order_id'
@@ -77,12 +67,21 @@ current_lines as (
         orders.order_date,
         orders.ordered_at,
         orders.sales_channel,
-        orders.currency_code,
-        orders.source_load_id                                   as order_load_id
+        orders.currency_code
     from order_lines
     inner join orders
         on order_lines.order_id = orders.order_id
     where order_lines.is_latest_version
+),
+
+line_source_loads as (
+    -- the newest load behind each line: its versions, its order's row, its
+    -- product's versions, and the reloads of any
+    {{ source_load_ids('current_lines', 'order_line_id', [
+        ['line_loads', 'order_line_id'],
+        ['orders', 'order_id', 'source_load_id'],
+        ['product_loads', 'product_id'],
+    ]) }}
 ),
 
 product_at_order_time as (
@@ -141,16 +140,10 @@ final as (
         amounts.data_issues,
         -- versions and load
         amounts.updated_at,
-        greatest(
-            line_loads.last_load_id,
-            amounts.order_load_id,
-            coalesce(product_loads.last_load_id, 0)
-        )                                                       as source_load_id
+        line_source_loads.source_load_id
     from amounts
-    inner join line_loads
-        on amounts.order_line_id = line_loads.order_line_id
-    left join product_loads
-        on amounts.product_id = product_loads.product_id
+    inner join line_source_loads
+        on amounts.order_line_id = line_source_loads.order_line_id
 )
 
 select * from final

@@ -1,15 +1,6 @@
 {{ config(
-    materialized='incremental',
     unique_key='order_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    indexes=[
-        {'columns': ['order_id'], 'unique': true},
-        {'columns': ['order_key'], 'unique': true},
-        {'columns': ['customer_key']},
-        {'columns': ['order_date']},
-        {'columns': ['source_load_id']},
-    ],
+    indexes=fact_indexes('order_id', 'order_key', ['customer_key', 'order_date']),
     post_hook="{{ delete_vanished('order_id',
         'select order_id from ' ~ ref('stg_shop__orders') ~ ' where is_latest_version') }}"
 ) }}
@@ -145,6 +136,18 @@ customer_at_order_time as (
         event_key='order_id', natural_key='customer_id', event_time='ordered_at') }}
 ),
 
+order_loads as (
+    -- the newest load behind each order: its versions, every version of a line or
+    -- payment that named it, its customer's versions, and the reloads of any
+    {{ source_load_ids('current_orders', 'order_id', [
+        ['order_history', 'order_id'],
+        ['line_loads', 'order_id'],
+        ['payment_loads', 'order_id'],
+        ['customer_loads', 'customer_id'],
+        ['replaced_order_rows', 'order_id'],
+    ]) }}
+),
+
 final as (
     select
         -- keys
@@ -208,28 +211,16 @@ final as (
         current_orders.data_issues,
         -- versions and load
         current_orders.updated_at,
-        greatest(
-            order_history.last_load_id,
-            coalesce(line_loads.last_load_id, 0),
-            coalesce(payment_loads.last_load_id, 0),
-            coalesce(customer_loads.last_load_id, 0),
-            coalesce(replaced_order_rows.last_load_id, 0)
-        )                                                       as source_load_id
+        order_loads.source_load_id
     from current_orders
     inner join order_history
         on current_orders.order_id = order_history.order_id
+    inner join order_loads
+        on current_orders.order_id = order_loads.order_id
     left join line_totals
         on current_orders.order_id = line_totals.order_id
-    left join line_loads
-        on current_orders.order_id = line_loads.order_id
     left join payment_totals
         on current_orders.order_id = payment_totals.order_id
-    left join payment_loads
-        on current_orders.order_id = payment_loads.order_id
-    left join customer_loads
-        on current_orders.customer_id = customer_loads.customer_id
-    left join replaced_order_rows
-        on current_orders.order_id = replaced_order_rows.order_id
     left join customer_at_order_time
         on current_orders.order_id = customer_at_order_time.order_id
 )

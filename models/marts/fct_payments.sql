@@ -1,16 +1,7 @@
 {{ config(
-    materialized='incremental',
     unique_key='payment_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    indexes=[
-        {'columns': ['payment_id'], 'unique': true},
-        {'columns': ['payment_key'], 'unique': true},
-        {'columns': ['order_id']},
-        {'columns': ['customer_key']},
-        {'columns': ['payment_date']},
-        {'columns': ['source_load_id']},
-    ],
+    indexes=fact_indexes('payment_id', 'payment_key',
+        ['order_id', 'customer_key', 'payment_date']),
     post_hook="{{ delete_vanished('payment_id',
         'select payment_id from ' ~ ref('stg_payments__payments') ~ ' where is_latest_version') }}"
 ) }}
@@ -62,6 +53,16 @@ current_payments as (
     where is_latest_version
 ),
 
+payment_loads as (
+    -- the newest load behind each payment: its versions, its order's row, and
+    -- the reloads of its rows
+    {{ source_load_ids('current_payments', 'payment_id', [
+        ['payment_history', 'payment_id'],
+        ['orders', 'order_id', 'source_load_id'],
+        ['replaced_payment_rows', 'payment_id'],
+    ]) }}
+),
+
 final as (
     select
         -- keys
@@ -87,16 +88,12 @@ final as (
         current_payments.data_issues,
         -- versions and load
         current_payments.updated_at,
-        greatest(
-            payment_history.last_load_id,
-            coalesce(orders.source_load_id, 0),
-            coalesce(replaced_payment_rows.last_load_id, 0)
-        )                                                       as source_load_id
+        payment_loads.source_load_id
     from current_payments
     inner join payment_history
         on current_payments.payment_id = payment_history.payment_id
-    left join replaced_payment_rows
-        on current_payments.payment_id = replaced_payment_rows.payment_id
+    inner join payment_loads
+        on current_payments.payment_id = payment_loads.payment_id
     left join orders
         on current_payments.order_id = orders.order_id
 )
