@@ -9,11 +9,13 @@
       - any version of a child row that named it changed (`named_by`:
         [relation, child key] pairs: an order line or payment that moves to
         another order changes both orders);
-      - what its latest version references changed (`references`: [column,
-        select of the changed keys] pairs; see changed_keys and
-        changed_fact_keys).
+      - what its latest version references changed: a staged record
+        (`references`: [column, its stg_ model, its landing entity]: a version
+        loaded or replaced above the watermark, macro changed_keys) or an
+        upstream fact's row (`facts`: [column, fact], macro changed_fact_keys).
 -#}
-{% macro keys_to_rebuild(staged, key, entity, replaced=none, named_by=[], references=[]) -%}
+{% macro keys_to_rebuild(staged, key, entity, replaced=none, named_by=[], references=[],
+    facts=[]) -%}
     {{ changed_keys(staged, key, replaced or [[entity, 'record_id']]) }}
     {%- for child, child_key in named_by %}
     union
@@ -25,12 +27,20 @@
         where _load_id > {{ own_watermark() }}
     )
     {%- endfor %}
-    {%- for column, changed in references %}
+    {%- for column, referenced, referenced_entity in references %}
     union
     select {{ key }}
     from {{ staged }}
     where is_latest_version
-        and {{ column }} in ({{ changed }})
+        and {{ column }} in (
+            {{- changed_keys(referenced, column, [[referenced_entity, 'record_id']]) }})
+    {%- endfor %}
+    {%- for column, fact in facts %}
+    union
+    select {{ key }}
+    from {{ staged }}
+    where is_latest_version
+        and {{ column }} in ({{ changed_fact_keys(fact, column) }})
     {%- endfor %}
 {%- endmacro %}
 

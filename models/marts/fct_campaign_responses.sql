@@ -22,10 +22,8 @@ with
 responses_to_rebuild as (
     {{ keys_to_rebuild(ref('stg_marketing__campaign_responses'), 'response_id',
         'campaign_responses', references=[
-            ['campaign_id', changed_keys(ref('stg_marketing__campaigns'), 'campaign_id',
-                [['campaigns', 'record_id']])],
-            ['customer_id', changed_keys(ref('stg_crm__customers'), 'customer_id',
-                [['customers', 'record_id']])],
+            ['campaign_id', ref('stg_marketing__campaigns'), 'campaigns'],
+            ['customer_id', ref('stg_crm__customers'), 'customers'],
         ]) }}
 ),
 
@@ -82,7 +80,7 @@ customer_at_response_time as (
         event_key='response_id', natural_key='customer_id', event_time='responded_at') }}
 ),
 
-response_source_loads as (
+source_loads as (
     -- the newest load behind each response: its versions, its campaign's and its
     -- customer's versions, and the reloads of any
     {{ source_load_ids('current_responses', 'response_id', [
@@ -115,10 +113,10 @@ final as (
         current_responses.data_issues,
         -- versions and load
         current_responses.updated_at,
-        response_source_loads.source_load_id
+        source_loads.source_load_id
     from current_responses
-    inner join response_source_loads
-        on current_responses.response_id = response_source_loads.response_id
+    inner join source_loads
+        on current_responses.response_id = source_loads.response_id
     left join campaign_at_response_time
         on current_responses.response_id = campaign_at_response_time.response_id
     left join customer_at_response_time

@@ -22,11 +22,8 @@ with
 {% if is_incremental() %}
 lines_to_rebuild as (
     {{ keys_to_rebuild(ref('stg_shop__order_lines'), 'order_line_id', 'order_lines',
-        references=[
-            ['order_id', changed_fact_keys(ref('fct_orders'), 'order_id')],
-            ['product_id', changed_keys(ref('stg_catalog__products'), 'product_id',
-                [['products', 'record_id']])],
-        ]) }}
+        references=[['product_id', ref('stg_catalog__products'), 'products']],
+        facts=[['order_id', ref('fct_orders')]]) }}
 ),
 
 {% endif %}
@@ -74,7 +71,7 @@ current_lines as (
     where order_lines.is_latest_version
 ),
 
-line_source_loads as (
+source_loads as (
     -- the newest load behind each line: its versions, its order's row, its
     -- product's versions, and the reloads of any
     {{ source_load_ids('current_lines', 'order_line_id', [
@@ -140,10 +137,10 @@ final as (
         amounts.data_issues,
         -- versions and load
         amounts.updated_at,
-        line_source_loads.source_load_id
+        source_loads.source_load_id
     from amounts
-    inner join line_source_loads
-        on amounts.order_line_id = line_source_loads.order_line_id
+    inner join source_loads
+        on amounts.order_line_id = source_loads.order_line_id
 )
 
 select * from final

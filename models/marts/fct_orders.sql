@@ -25,10 +25,7 @@ orders_to_rebuild as (
             [ref('stg_shop__order_lines'), 'order_line_id'],
             [ref('stg_payments__payments'), 'payment_id'],
         ],
-        references=[
-            ['customer_id', changed_keys(ref('stg_crm__customers'), 'customer_id',
-                [['customers', 'record_id']])],
-        ]) }}
+        references=[['customer_id', ref('stg_crm__customers'), 'customers']]) }}
 ),
 
 {% endif %}
@@ -61,10 +58,16 @@ customers as (
 order_history as (
     select
         order_id,
-        min(_batch_date)                                        as first_received_date,
-        max(_load_id)                                           as last_load_id
+        min(_batch_date)                                        as first_received_date
     from orders
     group by order_id
+),
+
+order_loads as (
+    -- an order's versions, and reloads that replaced its rows, lines or payments
+    {{ newest_loads('orders', 'order_id', [
+        ['orders', 'record_id'], ['order_lines', 'order_id'], ['payments', 'order_id'],
+    ]) }}
 ),
 
 line_totals as (
@@ -114,13 +117,6 @@ payment_loads as (
     {{ newest_child_loads('payments', 'payment_id', 'order_id') }}
 ),
 
-replaced_order_rows as (
-    -- orders whose rows, lines or payments a reload replaced
-    {{ replaced_touches([
-        ['orders', 'record_id'], ['order_lines', 'order_id'], ['payments', 'order_id'],
-    ], 'order_id') }}
-),
-
 customer_loads as (
     {{ newest_loads('customers', 'customer_id', [['customers', 'record_id']]) }}
 ),
@@ -136,15 +132,14 @@ customer_at_order_time as (
         event_key='order_id', natural_key='customer_id', event_time='ordered_at') }}
 ),
 
-order_loads as (
+source_loads as (
     -- the newest load behind each order: its versions, every version of a line or
     -- payment that named it, its customer's versions, and the reloads of any
     {{ source_load_ids('current_orders', 'order_id', [
-        ['order_history', 'order_id'],
+        ['order_loads', 'order_id'],
         ['line_loads', 'order_id'],
         ['payment_loads', 'order_id'],
         ['customer_loads', 'customer_id'],
-        ['replaced_order_rows', 'order_id'],
     ]) }}
 ),
 
@@ -211,12 +206,12 @@ final as (
         current_orders.data_issues,
         -- versions and load
         current_orders.updated_at,
-        order_loads.source_load_id
+        source_loads.source_load_id
     from current_orders
     inner join order_history
         on current_orders.order_id = order_history.order_id
-    inner join order_loads
-        on current_orders.order_id = order_loads.order_id
+    inner join source_loads
+        on current_orders.order_id = source_loads.order_id
     left join line_totals
         on current_orders.order_id = line_totals.order_id
     left join payment_totals

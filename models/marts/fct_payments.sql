@@ -19,9 +19,8 @@ with
 
 {% if is_incremental() %}
 payments_to_rebuild as (
-    {{ keys_to_rebuild(ref('stg_payments__payments'), 'payment_id', 'payments', references=[
-        ['order_id', changed_fact_keys(ref('fct_orders'), 'order_id')],
-    ]) }}
+    {{ keys_to_rebuild(ref('stg_payments__payments'), 'payment_id', 'payments',
+        facts=[['order_id', ref('fct_orders')]]) }}
 ),
 
 {% endif %}
@@ -36,16 +35,16 @@ orders as (
 ),
 
 payment_history as (
+    -- when the attempt started: its first version (a refund is a later one)
     select
         payment_id,
-        min(updated_at)                                         as initiated_at,
-        max(_load_id)                                           as last_load_id
+        min(updated_at)                                         as initiated_at
     from payments
     group by payment_id
 ),
 
-replaced_payment_rows as (
-    {{ replaced_touches([['payments', 'record_id']], 'payment_id') }}
+payment_loads as (
+    {{ newest_loads('payments', 'payment_id', [['payments', 'record_id']]) }}
 ),
 
 current_payments as (
@@ -53,13 +52,12 @@ current_payments as (
     where is_latest_version
 ),
 
-payment_loads as (
+source_loads as (
     -- the newest load behind each payment: its versions, its order's row, and
     -- the reloads of its rows
     {{ source_load_ids('current_payments', 'payment_id', [
-        ['payment_history', 'payment_id'],
+        ['payment_loads', 'payment_id'],
         ['orders', 'order_id', 'source_load_id'],
-        ['replaced_payment_rows', 'payment_id'],
     ]) }}
 ),
 
@@ -88,12 +86,12 @@ final as (
         current_payments.data_issues,
         -- versions and load
         current_payments.updated_at,
-        payment_loads.source_load_id
+        source_loads.source_load_id
     from current_payments
     inner join payment_history
         on current_payments.payment_id = payment_history.payment_id
-    inner join payment_loads
-        on current_payments.payment_id = payment_loads.payment_id
+    inner join source_loads
+        on current_payments.payment_id = source_loads.payment_id
     left join orders
         on current_payments.order_id = orders.order_id
 )
