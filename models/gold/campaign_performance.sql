@@ -11,31 +11,29 @@
 
 with
 
-campaigns as (
+current_campaigns as (
     select * from {{ ref('dim_campaign') }}
+    where is_current
 ),
 
 responses as (
     select * from {{ ref('fct_campaign_responses') }}
 ),
 
-current_campaigns as (
-    select * from campaigns
-    where is_current
-),
-
 campaign_responses as (
-    -- the campaign of each response through its version key, so a campaign_id
-    -- the platform never described falls to the unknown member
+    -- a response whose campaign the platform never described (its campaign
+    -- version is the unknown member) counts under the unknown member's id
     select
-        campaigns.campaign_id,
+        case
+            when responses.campaign_key = {{ unknown_member_key() }}
+                then {{ unknown_member_key() }}
+            else responses.campaign_id
+        end                                                     as campaign_id,
         responses.customer_id,
         responses.response_type,
         responses.conversion_value,
         responses.response_date
     from responses
-    inner join campaigns
-        on responses.campaign_key = campaigns.campaign_key
 ),
 
 funnel as (

@@ -68,10 +68,7 @@ product_days as (
         coalesce(product_id, {{ unknown_member_key() }})        as product_id,
         count(distinct order_id)                                as order_count,
         count(*)                                                as line_count,
-        sum(quantity)                                           as units_sold,
-        sum(gross_amount)                                       as gross_revenue,
-        sum(discount_amount)                                    as discount_amount,
-        sum(net_amount)                                         as net_revenue,
+        {{ gold_line_revenue() | indent(4) }},
         sum(cost_amount)                                        as cost_amount,
         sum(margin_amount)                                      as margin_amount,
         sum(case when cost_amount is not null then net_amount end)

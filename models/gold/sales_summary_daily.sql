@@ -147,11 +147,7 @@ orders_to_summarise as (
 order_totals as (
     select
         order_date,
-        count(*)                                                as order_count,
-        sum(case when order_status = 'cancelled' then 1 else 0 end)
-                                                                as cancelled_order_count,
-        sum(case when order_status = 'returned' then 1 else 0 end)
-                                                                as returned_order_count,
+        {{ gold_order_counts() | indent(4) }},
         sum(coalesce(shipping_amount, 0))                       as shipping_amount,
         sum(coalesce(tax_amount, 0))                            as tax_amount,
         sum(order_total_amount)                                 as order_total_amount,
@@ -164,10 +160,7 @@ line_totals as (
     select
         order_lines.order_date,
         count(*)                                                as line_count,
-        sum(order_lines.quantity)                               as units_sold,
-        sum(order_lines.gross_amount)                           as gross_revenue,
-        sum(order_lines.discount_amount)                        as discount_amount,
-        sum(order_lines.net_amount)                             as net_revenue,
+        {{ gold_line_revenue() | indent(4) }},
         max(order_lines.source_load_id)                         as source_load_id
     from order_lines
     inner join days_to_build
