@@ -9,7 +9,7 @@
 -#}
 {% macro above_own_watermark(column='_load_id', own_column=none) -%}
     {%- if is_incremental() -%}
-    {{ column }} > (select coalesce(max({{ own_column or column }}), 0) from {{ this }})
+    {{ column }} > {{ own_watermark(own_column or column) }}
     {%- else -%}
     true
     {%- endif -%}

@@ -1,4 +1,43 @@
 {#-
+    The whole of a stg_ model: every version of every record of a base_ model,
+    one row per (key, updated_at), usable rows only, is_latest_version marking
+    the current state. columns: the record's columns between its key and
+    updated_at, in their order. Incremental (replace_records): sets the model's
+    unique_key to key_column, the key the strategy deletes by; a run rebuilds
+    only the records the new loads or a reload touched (macro
+    records_to_rebuild), from every base row of theirs.
+-#}
+{% macro staged_versions(base_relation, key_column, columns) -%}
+{{ config(unique_key=key_column) }}
+with
+
+{{ staged_version_ctes(base_relation, key_column) }}
+
+versions as (
+    select
+        {{ key_column }},
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        updated_at,
+        -- quality
+        data_issues,
+        -- versions
+        {{ is_latest_version(key_column) }} as is_latest_version,
+        -- load metadata
+        {{ load_metadata() }}
+    from ranked
+    where version_row_number = 1
+),
+
+final as (
+    {{ staged_versions_final('versions', key_column) }}
+)
+
+select * from final
+{%- endmacro %}
+
+{#-
     The skeleton every stg_ model shares, around its own column list: the
     usable base rows (on an incremental run only those of the records to
     rebuild, macro records_to_rebuild) ranked into one row per version (macro

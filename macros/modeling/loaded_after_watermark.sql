@@ -4,6 +4,6 @@
     build). Renders nothing on a full build. -#}
 {% macro loaded_after_watermark(column='source_load_id') -%}
     {%- if is_incremental() -%}
-    where {{ column }} > (select coalesce(max({{ column }}), 0) from {{ this }})
+    where {{ column }} > {{ own_watermark(column) }}
     {%- endif -%}
 {%- endmacro %}

@@ -40,10 +40,7 @@ line_totals as (
         coalesce(customer_id, {{ unknown_member_key() }})       as customer_id,
         cast({{ dbt.date_trunc('month', 'order_date') }} as date)
                                                                 as order_month,
-        sum(quantity)                                           as units_sold,
-        sum(gross_amount)                                       as gross_revenue,
-        sum(discount_amount)                                    as discount_amount,
-        sum(net_amount)                                         as net_revenue
+        {{ gold_line_revenue() | indent(4) }}
     from order_lines
     group by
         coalesce(customer_id, {{ unknown_member_key() }}),
@@ -57,10 +54,7 @@ customer_months as (
         order_totals.order_count,
         order_totals.first_order_date,
         order_totals.last_order_date,
-        coalesce(line_totals.units_sold, 0)                     as units_sold,
-        coalesce(line_totals.gross_revenue, 0)                  as gross_revenue,
-        coalesce(line_totals.discount_amount, 0)                as discount_amount,
-        coalesce(line_totals.net_revenue, 0)                    as net_revenue,
+        {{- gold_line_revenue_or_zero('line_totals') | indent(4) }},
         min(order_totals.order_month) over (
             partition by order_totals.customer_id
         )                                                       as cohort_month

@@ -5,51 +5,48 @@
     the return on its budget (the current budget, top-ups included). Responses
     whose campaign is unknown count under campaign_id '-1'.
 -#}
+{#- the funnel's steps (response types), each with the name of its event count -#}
+{%- set steps = {'opened': 'open_count', 'clicked': 'click_count',
+    'converted': 'conversion_count'} %}
 
 with
 
-campaigns as (
+current_campaigns as (
     select * from {{ ref('dim_campaign') }}
+    where is_current
 ),
 
 responses as (
     select * from {{ ref('fct_campaign_responses') }}
 ),
 
-current_campaigns as (
-    select * from campaigns
-    where is_current
-),
-
 campaign_responses as (
-    -- the campaign of each response through its version key, so a campaign_id
-    -- the platform never described falls to the unknown member
+    -- a response whose campaign the platform never described (its campaign
+    -- version is the unknown member) counts under the unknown member's id
     select
-        campaigns.campaign_id,
+        case
+            when responses.campaign_key = {{ unknown_member_key() }}
+                then {{ unknown_member_key() }}
+            else responses.campaign_id
+        end                                                     as campaign_id,
         responses.customer_id,
         responses.response_type,
         responses.conversion_value,
         responses.response_date
     from responses
-    inner join campaigns
-        on responses.campaign_key = campaigns.campaign_key
 ),
 
 funnel as (
     select
         campaign_id,
-        count(distinct case when response_type = 'opened' then customer_id end)
-                                                                as opened_customer_count,
-        count(distinct case when response_type = 'clicked' then customer_id end)
-                                                                as clicked_customer_count,
-        count(distinct case when response_type = 'converted' then customer_id end)
-            as converted_customer_count,
-        sum(case when response_type = 'opened' then 1 else 0 end)
-                                                                as open_count,
-        sum(case when response_type = 'clicked' then 1 else 0 end)
-                                                                as click_count,
-        sum(case when response_type = 'converted' then 1 else 0 end)
-                                                                as conversion_count,
+        {%- for step in steps %}
+        count(distinct case when response_type = '{{ step }}' then customer_id end)
+                                                                as {{ step }}_customer_count,
+        {%- endfor %}
+        {%- for step, events in steps.items() %}
+        sum(case when response_type = '{{ step }}' then 1 else 0 end)
+                                                                as {{ events }},
+        {%- endfor %}
         sum(case when response_type = 'converted' then conversion_value end)
                                                                 as attributed_revenue,
         min(response_date)                                      as first_response_date,
@@ -73,13 +70,13 @@ final as (
         funnel.first_response_date,
         funnel.last_response_date,
         -- funnel: customers
-        coalesce(funnel.opened_customer_count, 0)               as opened_customer_count,
-        coalesce(funnel.clicked_customer_count, 0)              as clicked_customer_count,
-        coalesce(funnel.converted_customer_count, 0) as converted_customer_count,
+        {%- for step in steps %}
+        coalesce(funnel.{{ step }}_customer_count, 0)           as {{ step }}_customer_count,
+        {%- endfor %}
         -- funnel: events
-        coalesce(funnel.open_count, 0)                          as open_count,
-        coalesce(funnel.click_count, 0)                         as click_count,
-        coalesce(funnel.conversion_count, 0)                    as conversion_count,
+        {%- for events in steps.values() %}
+        coalesce(funnel.{{ events }}, 0)                        as {{ events }},
+        {%- endfor %}
         -- rates (of customers)
         {{ gold_safe_divide('funnel.clicked_customer_count',
             'funnel.opened_customer_count') }}

@@ -13,8 +13,9 @@
 
 with
 
-customers as (
+current_customers as (
     select * from {{ ref('dim_customer') }}
+    where is_current
 ),
 
 orders as (
@@ -27,11 +28,6 @@ order_lines as (
 
 as_of as (
     select {{ gold_as_of_date('orders') }}                      as as_of_date
-),
-
-current_customers as (
-    select * from customers
-    where is_current
 ),
 
 orders_to_date as (
@@ -59,11 +55,7 @@ lines_to_date as (
 order_totals as (
     select
         customer_id,
-        count(*)                                                as order_count,
-        sum(case when order_status = 'cancelled' then 1 else 0 end)
-                                                                as cancelled_order_count,
-        sum(case when order_status = 'returned' then 1 else 0 end)
-                                                                as returned_order_count,
+        {{ gold_order_counts() | indent(4) }},
         min(order_date)                                         as first_order_date,
         max(order_date)                                         as last_order_date
     from orders_to_date
@@ -73,10 +65,7 @@ order_totals as (
 line_totals as (
     select
         customer_id,
-        sum(quantity)                                           as units_bought,
-        sum(gross_amount)                                       as lifetime_gross,
-        sum(discount_amount)                                    as lifetime_discount,
-        sum(net_amount)                                         as lifetime_value
+        {{ gold_line_revenue() | indent(4) }}
     from lines_to_date
     group by customer_id
 ),
@@ -95,10 +84,7 @@ customer_activity as (
         coalesce(order_totals.returned_order_count, 0)          as returned_order_count,
         order_totals.first_order_date,
         order_totals.last_order_date,
-        coalesce(line_totals.units_bought, 0)                   as units_bought,
-        coalesce(line_totals.lifetime_gross, 0)                 as lifetime_gross,
-        coalesce(line_totals.lifetime_discount, 0)              as lifetime_discount,
-        coalesce(line_totals.lifetime_value, 0)                 as lifetime_value,
+        {{- gold_line_revenue_or_zero('line_totals') | indent(4) }},
         as_of.as_of_date,
         {{ dbt.datediff('order_totals.last_order_date', 'as_of.as_of_date', 'day') }}
                                                                 as days_since_last_order
@@ -119,7 +105,7 @@ rfm_ranks as (
                                                                 as recency_rank,
         percent_rank() over (order by order_count asc nulls first)
                                                                 as frequency_rank,
-        percent_rank() over (order by lifetime_value asc nulls first)
+        percent_rank() over (order by net_revenue asc nulls first)
                                                                 as monetary_rank
     from customer_activity
     where order_count > 0
@@ -162,15 +148,15 @@ final as (
         customer_activity.returned_order_count,
         customer_activity.first_order_date,
         customer_activity.last_order_date,
-        customer_activity.units_bought,
+        customer_activity.units_sold                            as units_bought,
         -- value
-        cast(customer_activity.lifetime_gross as {{ type_amount() }})
+        cast(customer_activity.gross_revenue as {{ type_amount() }})
                                                                 as lifetime_gross,
-        cast(customer_activity.lifetime_discount as {{ type_amount() }})
+        cast(customer_activity.discount_amount as {{ type_amount() }})
                                                                 as lifetime_discount,
-        cast(customer_activity.lifetime_value as {{ type_amount() }})
+        cast(customer_activity.net_revenue as {{ type_amount() }})
                                                                 as lifetime_value,
-        cast({{ gold_safe_divide('customer_activity.lifetime_value',
+        cast({{ gold_safe_divide('customer_activity.net_revenue',
             'customer_activity.order_count', 2) }} as {{ type_amount() }})
                                                                 as average_order_value,
         -- recency and churn

@@ -22,45 +22,16 @@ order_lines as (
 summarised_product_days as (
     select * from {{ this }}
 ),
-{% endif %}
-
-{% if is_incremental() %}
-previous_watermark as (
-    select coalesce(max(source_load_id), 0)                     as source_load_id
-    from summarised_product_days
-),
 
 changed_days as (
     select distinct order_date
     from order_lines
-    where source_load_id > (select source_load_id from previous_watermark)
-),
-
-fact_line_counts as (
-    select
-        order_date,
-        count(*)                                                as line_count
-    from order_lines
-    group by order_date
-),
-
-summarised_line_counts as (
-    select
-        order_date,
-        sum(line_count)                                         as line_count
-    from summarised_product_days
-    group by order_date
+    where source_load_id > {{ own_watermark() }}
 ),
 
 drifted_days as (
     -- days whose line count disagrees with the facts: a line moved day
-    select coalesce(fact_line_counts.order_date, summarised_line_counts.order_date)
-                                                                as order_date
-    from fact_line_counts
-    full outer join summarised_line_counts
-        on fact_line_counts.order_date = summarised_line_counts.order_date
-    where coalesce(fact_line_counts.line_count, 0)
-        <> coalesce(summarised_line_counts.line_count, 0)
+    {{ drifted_days('order_lines', 'summarised_product_days', 'line_count') }}
 ),
 
 days_to_build as (
@@ -68,6 +39,11 @@ days_to_build as (
     union
     select order_date from drifted_days
 ),
+{% else %}
+days_to_build as (
+    select distinct order_date from order_lines
+),
+{% endif %}
 
 lines_to_summarise as (
     select
@@ -85,22 +61,6 @@ lines_to_summarise as (
     inner join days_to_build
         on order_lines.order_date = days_to_build.order_date
 ),
-{% else %}
-lines_to_summarise as (
-    select
-        order_date,
-        product_id,
-        order_id,
-        quantity,
-        gross_amount,
-        discount_amount,
-        net_amount,
-        cost_amount,
-        margin_amount,
-        source_load_id
-    from order_lines
-),
-{% endif %}
 
 product_days as (
     select
@@ -108,10 +68,7 @@ product_days as (
         coalesce(product_id, {{ unknown_member_key() }})        as product_id,
         count(distinct order_id)                                as order_count,
         count(*)                                                as line_count,
-        sum(quantity)                                           as units_sold,
-        sum(gross_amount)                                       as gross_revenue,
-        sum(discount_amount)                                    as discount_amount,
-        sum(net_amount)                                         as net_revenue,
+        {{ gold_line_revenue() | indent(4) }},
         sum(cost_amount)                                        as cost_amount,
         sum(margin_amount)                                      as margin_amount,
         sum(case when cost_amount is not null then net_amount end)

@@ -21,6 +21,8 @@
       overpaid                    more money held than the order total (often a line
                                   the warehouse rejected: the total it knows is short)
 -#}
+{%- set amounts = ['completed', 'refunded', 'pending', 'failed'] -%}
+{%- set counts = ['pending', 'failed', 'refunded'] %}
 
 with
 
@@ -36,20 +38,15 @@ payment_totals as (
     select
         order_id,
         count(*)                                                as payment_count,
-        sum(case when payment_status = 'completed' then amount else 0 end)
-                                                                as completed_amount,
-        sum(case when payment_status = 'refunded' then amount else 0 end)
-                                                                as refunded_amount,
-        sum(case when payment_status = 'pending' then amount else 0 end)
-                                                                as pending_amount,
-        sum(case when payment_status = 'failed' then amount else 0 end)
-                                                                as failed_amount,
-        sum(case when payment_status = 'pending' then 1 else 0 end)
-                                                                as pending_count,
-        sum(case when payment_status = 'failed' then 1 else 0 end)
-                                                                as failed_count,
-        sum(case when payment_status = 'refunded' then 1 else 0 end)
-                                                                as refunded_count
+        {%- for status in amounts %}
+        sum(case when payment_status = '{{ status }}' then amount else 0 end)
+                                                                as {{ status }}_amount,
+        {%- endfor %}
+        {%- for status in counts %}
+        sum(case when payment_status = '{{ status }}' then 1 else 0 end)
+                                                                as {{ status }}_count
+        {{- ',' if not loop.last }}
+        {%- endfor %}
     from payments
     group by order_id
 ),
@@ -72,13 +69,13 @@ order_payments as (
             else orders.order_total_amount
         end                                                     as expected_amount,
         coalesce(payment_totals.payment_count, 0)               as payment_count,
-        coalesce(payment_totals.completed_amount, 0)            as completed_amount,
-        coalesce(payment_totals.refunded_amount, 0)             as refunded_amount,
-        coalesce(payment_totals.pending_amount, 0)              as pending_amount,
-        coalesce(payment_totals.failed_amount, 0)               as failed_amount,
-        coalesce(payment_totals.pending_count, 0)               as pending_count,
-        coalesce(payment_totals.failed_count, 0)                as failed_count,
-        coalesce(payment_totals.refunded_count, 0)              as refunded_count
+        {%- for status in amounts %}
+        coalesce(payment_totals.{{ status }}_amount, 0)         as {{ status }}_amount,
+        {%- endfor %}
+        {%- for status in counts %}
+        coalesce(payment_totals.{{ status }}_count, 0)          as {{ status }}_count
+        {{- ',' if not loop.last }}
+        {%- endfor %}
     from orders
     full outer join payment_totals
         on orders.order_id = payment_totals.order_id
@@ -130,10 +127,9 @@ final as (
         -- amounts
         cast(order_total_amount as {{ type_amount() }})         as order_total_amount,
         cast(expected_amount as {{ type_amount() }})            as expected_amount,
-        cast(completed_amount as {{ type_amount() }})           as completed_amount,
-        cast(refunded_amount as {{ type_amount() }})            as refunded_amount,
-        cast(pending_amount as {{ type_amount() }})             as pending_amount,
-        cast(failed_amount as {{ type_amount() }})              as failed_amount,
+        {%- for status in amounts %}
+        cast({{ status }}_amount as {{ type_amount() }})        as {{ status }}_amount,
+        {%- endfor %}
         cast(completed_amount - coalesce(expected_amount, 0) as {{ type_amount() }})
                                                                 as difference_amount,
         payment_count,

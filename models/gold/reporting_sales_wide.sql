@@ -22,25 +22,24 @@ order_lines as (
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    {%- if is_incremental() %}
-    where order_id in (select order_id from order_lines)
-    {%- endif %}
+    {{ where_rebuilding('order_id', 'order_lines') }}
 ),
 
 payments as (
     -- every payment of the orders rebuilt (whole orders: the latest attempt)
     select * from {{ ref('fct_payments') }}
-    {%- if is_incremental() %}
-    where order_id in (select order_id from order_lines)
-    {%- endif %}
+    {{ where_rebuilding('order_id', 'order_lines') }}
 ),
 
 customers as (
+    -- the customer versions of the lines rebuilt
     select * from {{ ref('dim_customer') }}
+    {{ where_rebuilding('customer_key', 'order_lines') }}
 ),
 
 products as (
     select * from {{ ref('dim_product') }}
+    {{ where_rebuilding('product_key', 'order_lines') }}
 ),
 
 calendar as (

@@ -53,11 +53,6 @@ range_days as (
 ),
 
 {% if is_incremental() %}
-previous_watermark as (
-    select coalesce(max(source_load_id), 0)                     as source_load_id
-    from summarised_days
-),
-
 changed_orders as (
     -- orders the facts (re)loaded since the last run, directly or through a line
     select
@@ -65,12 +60,11 @@ changed_orders as (
         orders.customer_id,
         orders.order_date
     from orders
-    where orders.source_load_id > (select source_load_id from previous_watermark)
+    where orders.source_load_id > {{ own_watermark() }}
         or orders.order_id in (
             select order_lines.order_id
             from order_lines
-            where order_lines.source_load_id
-                > (select source_load_id from previous_watermark)
+            where order_lines.source_load_id > {{ own_watermark() }}
         )
 ),
 
@@ -107,23 +101,9 @@ displaced_first_days as (
         > first_changed_dates.first_changed_date
 ),
 
-fact_order_counts as (
-    select
-        order_date,
-        count(*)                                                as order_count
-    from orders
-    group by order_date
-),
-
 drifted_days as (
     -- days whose order count disagrees with the facts: an order moved day
-    select coalesce(fact_order_counts.order_date, summarised_days.order_date)
-                                                                as order_date
-    from fact_order_counts
-    full outer join summarised_days
-        on fact_order_counts.order_date = summarised_days.order_date
-    where coalesce(fact_order_counts.order_count, 0)
-        <> coalesce(summarised_days.order_count, 0)
+    {{ drifted_days('orders', 'summarised_days', 'order_count') }}
 ),
 
 missing_days as (
@@ -167,11 +147,7 @@ orders_to_summarise as (
 order_totals as (
     select
         order_date,
-        count(*)                                                as order_count,
-        sum(case when order_status = 'cancelled' then 1 else 0 end)
-                                                                as cancelled_order_count,
-        sum(case when order_status = 'returned' then 1 else 0 end)
-                                                                as returned_order_count,
+        {{ gold_order_counts() | indent(4) }},
         sum(coalesce(shipping_amount, 0))                       as shipping_amount,
         sum(coalesce(tax_amount, 0))                            as tax_amount,
         sum(order_total_amount)                                 as order_total_amount,
@@ -184,10 +160,7 @@ line_totals as (
     select
         order_lines.order_date,
         count(*)                                                as line_count,
-        sum(order_lines.quantity)                               as units_sold,
-        sum(order_lines.gross_amount)                           as gross_revenue,
-        sum(order_lines.discount_amount)                        as discount_amount,
-        sum(order_lines.net_amount)                             as net_revenue,
+        {{ gold_line_revenue() | indent(4) }},
         max(order_lines.source_load_id)                         as source_load_id
     from order_lines
     inner join days_to_build

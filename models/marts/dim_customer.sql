@@ -27,78 +27,21 @@ as_of as (
     select {{ as_of_date('crm_batches', '_batch_date') }}       as as_of_date
 ),
 
-versions as (
-    select
-        -- keys
-        {{ version_key('customer_id') }}                        as customer_key,
-        customer_id,
-        -- person (pseudonymised and masked)
-        {{ pseudonym('email') }}                                as email_pseudonym,
-        is_email_valid,
-        {{ mask_phone('phone') }}                               as phone_masked,
-        gender,
-        -- address (no street, no postal code)
-        city,
-        state_code,
-        country_code,
-        -- categories
-        customer_segment,
-        account_status,
-        -- dates and ages
-        registration_date,
-        {{ age_in_years('date_of_birth', 'as_of.as_of_date') }}
-                                                                as age_years,
-        {{ age_group(age_in_years('date_of_birth', 'as_of.as_of_date')) }}
-                                                                as age_group,
-        cast({{ dbt.datediff('registration_date', 'as_of.as_of_date', 'day') }}
-            as {{ dbt.type_int() }})                            as tenure_days,
-        -- quality
-        data_issues,
-        -- versions
-        updated_at,
-        last_changed_at,
-        {{ scd2_validity('customer_id') }}
-    from customers
-    cross join as_of
-),
+{%- set age_years = age_in_years('date_of_birth', 'as_of.as_of_date') %}
+{%- set tenure_days -%}
+    cast({{ dbt.datediff('registration_date', 'as_of.as_of_date', 'day') }}
+        as {{ dbt.type_int() }})
+{%- endset %}
 
-unknown_member as (
-    select
-        -- keys
-        {{ unknown_member_key() }}                              as customer_key,
-        {{ unknown_member_key() }}                              as customer_id,
-        -- person (pseudonymised and masked)
-        cast(null as {{ dbt.type_string() }})                   as email_pseudonym,
-        false                                                   as is_email_valid,
-        cast(null as {{ dbt.type_string() }})                   as phone_masked,
-        cast(null as {{ dbt.type_string() }})                   as gender,
-        -- address (no street, no postal code)
-        cast(null as {{ dbt.type_string() }})                   as city,
-        cast(null as {{ dbt.type_string() }})                   as state_code,
-        cast(null as {{ dbt.type_string() }})                   as country_code,
-        -- categories
-        'Unknown'                                               as customer_segment,
-        'Unknown'                                               as account_status,
-        -- dates and ages
-        cast(null as date)                                      as registration_date,
-        cast(null as {{ dbt.type_int() }})                      as age_years,
-        'Unknown'                                               as age_group,
-        cast(null as {{ dbt.type_int() }})                      as tenure_days,
-        -- quality
-        cast(null as {{ dbt.type_string() }})                   as data_issues,
-        -- versions
-        cast(null as {{ dbt.type_timestamp() }})                as updated_at,
-        cast(null as {{ dbt.type_timestamp() }})                as last_changed_at,
-        cast(0 as {{ dbt.type_bigint() }})                      as version_number,
-        {{ beginning_of_time() }}                               as valid_from,
-        {{ end_of_time() }}                                     as valid_to,
-        true                                                    as is_current
-),
-
-final as (
-    select * from versions
-    union all
-    select * from unknown_member
-)
-
-select * from final
+{{ scd2_dimension('customers cross join as_of', 'customer_id', 'customer_key', columns=[
+    ['email_pseudonym', pseudonym('email')], 'is_email_valid',
+    ['phone_masked', mask_phone('phone')], 'gender',
+    'city', 'state_code', 'country_code',
+    'customer_segment', 'account_status',
+    'registration_date', ['age_years', age_years], ['age_group', age_group(age_years)],
+    ['tenure_days', tenure_days],
+    'data_issues', 'updated_at', 'last_changed_at',
+], unknown_member={
+    'is_email_valid': 'false', 'customer_segment': "'Unknown'",
+    'account_status': "'Unknown'", 'age_group': "'Unknown'",
+}) }}

@@ -85,20 +85,16 @@ final as (
         calendar.year_number,
         calendar.quarter_number,
         calendar.month_number,
-        case calendar.month_number
-            when 1 then 'January' when 2 then 'February' when 3 then 'March'
-            when 4 then 'April' when 5 then 'May' when 6 then 'June'
-            when 7 then 'July' when 8 then 'August' when 9 then 'September'
-            when 10 then 'October' when 11 then 'November' when 12 then 'December'
-        end                                                             as month_name,
+        {{ name_of_number('calendar.month_number', [
+            'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+            'September', 'October', 'November', 'December',
+        ]) }}                                                           as month_name,
         calendar.day_of_month,
         calendar.day_of_year,
         calendar.day_of_week,
-        case calendar.day_of_week
-            when 1 then 'Monday' when 2 then 'Tuesday' when 3 then 'Wednesday'
-            when 4 then 'Thursday' when 5 then 'Friday' when 6 then 'Saturday'
-            when 7 then 'Sunday'
-        end                                                             as day_name,
+        {{ name_of_number('calendar.day_of_week', [
+            'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday',
+        ]) }}                                                           as day_name,
         -- period starts
         cast(
             {{ dbt.dateadd('day', '1 - calendar.day_of_week', 'calendar.date_day') }}

@@ -1,16 +1,7 @@
 {{ config(
-    materialized='incremental',
     unique_key='response_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    indexes=[
-        {'columns': ['response_id'], 'unique': true},
-        {'columns': ['response_key'], 'unique': true},
-        {'columns': ['campaign_key']},
-        {'columns': ['customer_key']},
-        {'columns': ['response_date']},
-        {'columns': ['source_load_id']},
-    ],
+    indexes=fact_indexes('response_id', 'response_key',
+        ['campaign_key', 'customer_key', 'response_date']),
     post_hook="{{ delete_vanished('response_id',
         'select response_id from ' ~ ref('stg_marketing__campaign_responses')
         ~ ' where is_latest_version') }}"
@@ -19,67 +10,59 @@
 {#-
     One row per campaign response event (opened, clicked, converted). The
     campaign and the customer are the versions valid when the customer
-    responded. Incremental on source_load_id: the response's versions, its
-    campaign's and its customer's versions, and the loads that replaced any of
-    them; a response whose rows a reload took away leaves the table.
+    responded. Incremental on source_load_id, like the other facts: a run
+    rebuilds the responses whose versions, campaign's or customer's versions
+    (or the loads that replaced any of them) passed the table's watermark; a
+    response whose rows a reload took away leaves the table.
 -#}
 
 with
 
+{% if is_incremental() %}
+responses_to_rebuild as (
+    {{ keys_to_rebuild(ref('stg_marketing__campaign_responses'), 'response_id',
+        'campaign_responses', references=[
+            ['campaign_id', ref('stg_marketing__campaigns'), 'campaigns'],
+            ['customer_id', ref('stg_crm__customers'), 'customers'],
+        ]) }}
+),
+
+{% endif %}
 responses as (
     select * from {{ ref('stg_marketing__campaign_responses') }}
+    {{ where_rebuilding('response_id', 'responses_to_rebuild') }}
 ),
 
 campaign_versions as (
     select * from {{ ref('dim_campaign') }}
+    {{ where_rebuilding('campaign_id', 'responses') }}
 ),
 
 customer_versions as (
     select * from {{ ref('dim_customer') }}
+    {{ where_rebuilding('customer_id', 'responses') }}
 ),
 
 campaigns as (
     select * from {{ ref('stg_marketing__campaigns') }}
+    {{ where_rebuilding('campaign_id', 'responses') }}
 ),
 
 customers as (
     select * from {{ ref('stg_crm__customers') }}
+    {{ where_rebuilding('customer_id', 'responses') }}
 ),
 
-response_history as (
-    select
-        response_id,
-        max(_load_id)                                           as last_load_id
-    from responses
-    group by response_id
+response_loads as (
+    {{ newest_loads('responses', 'response_id', [['campaign_responses', 'record_id']]) }}
 ),
 
 campaign_loads as (
-    select
-        campaign_id,
-        max(_load_id)                                           as last_load_id
-    from campaigns
-    group by campaign_id
+    {{ newest_loads('campaigns', 'campaign_id', [['campaigns', 'record_id']]) }}
 ),
 
 customer_loads as (
-    select
-        customer_id,
-        max(_load_id)                                           as last_load_id
-    from customers
-    group by customer_id
-),
-
-replaced_response_rows as (
-    {{ replaced_touches([['campaign_responses', 'record_id']], 'response_id') }}
-),
-
-replaced_campaign_rows as (
-    {{ replaced_touches([['campaigns', 'record_id']], 'campaign_id') }}
-),
-
-replaced_customer_rows as (
-    {{ replaced_touches([['customers', 'record_id']], 'customer_id') }}
+    {{ newest_loads('customers', 'customer_id', [['customers', 'record_id']]) }}
 ),
 
 current_responses as (
@@ -88,25 +71,23 @@ current_responses as (
 ),
 
 campaign_at_response_time as (
-    select
-        current_responses.response_id,
-        campaign_versions.campaign_key
-    from current_responses
-    inner join campaign_versions
-        on current_responses.campaign_id = campaign_versions.campaign_id
-        and current_responses.responded_at >= campaign_versions.valid_from
-        and current_responses.responded_at < campaign_versions.valid_to
+    {{ version_at('campaign_versions', ['campaign_key'], events='current_responses',
+        event_key='response_id', natural_key='campaign_id', event_time='responded_at') }}
 ),
 
 customer_at_response_time as (
-    select
-        current_responses.response_id,
-        customer_versions.customer_key
-    from current_responses
-    inner join customer_versions
-        on current_responses.customer_id = customer_versions.customer_id
-        and current_responses.responded_at >= customer_versions.valid_from
-        and current_responses.responded_at < customer_versions.valid_to
+    {{ version_at('customer_versions', ['customer_key'], events='current_responses',
+        event_key='response_id', natural_key='customer_id', event_time='responded_at') }}
+),
+
+source_loads as (
+    -- the newest load behind each response: its versions, its campaign's and its
+    -- customer's versions, and the reloads of any
+    {{ source_load_ids('current_responses', 'response_id', [
+        ['response_loads', 'response_id'],
+        ['campaign_loads', 'campaign_id'],
+        ['customer_loads', 'customer_id'],
+    ]) }}
 ),
 
 final as (
@@ -132,27 +113,10 @@ final as (
         current_responses.data_issues,
         -- versions and load
         current_responses.updated_at,
-        greatest(
-            response_history.last_load_id,
-            coalesce(campaign_loads.last_load_id, 0),
-            coalesce(customer_loads.last_load_id, 0),
-            coalesce(replaced_response_rows.last_load_id, 0),
-            coalesce(replaced_campaign_rows.last_load_id, 0),
-            coalesce(replaced_customer_rows.last_load_id, 0)
-        )                                                       as source_load_id
+        source_loads.source_load_id
     from current_responses
-    inner join response_history
-        on current_responses.response_id = response_history.response_id
-    left join campaign_loads
-        on current_responses.campaign_id = campaign_loads.campaign_id
-    left join customer_loads
-        on current_responses.customer_id = customer_loads.customer_id
-    left join replaced_response_rows
-        on current_responses.response_id = replaced_response_rows.response_id
-    left join replaced_campaign_rows
-        on current_responses.campaign_id = replaced_campaign_rows.campaign_id
-    left join replaced_customer_rows
-        on current_responses.customer_id = replaced_customer_rows.customer_id
+    inner join source_loads
+        on current_responses.response_id = source_loads.response_id
     left join campaign_at_response_time
         on current_responses.response_id = campaign_at_response_time.response_id
     left join customer_at_response_time

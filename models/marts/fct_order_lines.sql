@@ -1,17 +1,7 @@
 {{ config(
-    materialized='incremental',
     unique_key='order_line_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    indexes=[
-        {'columns': ['order_line_id'], 'unique': true},
-        {'columns': ['order_line_key'], 'unique': true},
-        {'columns': ['order_id']},
-        {'columns': ['customer_key']},
-        {'columns': ['product_key']},
-        {'columns': ['order_date']},
-        {'columns': ['source_load_id']},
-    ],
+    indexes=fact_indexes('order_line_id', 'order_line_key',
+        ['order_id', 'customer_key', 'product_key', 'order_date']),
     post_hook="{{ delete_vanished('order_line_id',
         'select lines.order_line_id from ' ~ ref('stg_shop__order_lines') ~ ' as lines'
         ~ ' inner join ' ~ ref('fct_orders') ~ ' as orders on lines.order_id = orders.order_id'
@@ -30,71 +20,39 @@
 with
 
 {% if is_incremental() %}
-watermark as (
-    select coalesce(max(source_load_id), 0)                     as load_id
-    from {{ this }}
-),
-
 lines_to_rebuild as (
     {{ keys_to_rebuild(ref('stg_shop__order_lines'), 'order_line_id', 'order_lines',
-        references=[
-            ['order_id', changed_fact_keys(ref('fct_orders'), 'order_id')],
-            ['product_id', changed_keys(ref('stg_catalog__products'), 'product_id',
-                [['products', 'record_id']])],
-        ]) }}
+        references=[['product_id', ref('stg_catalog__products'), 'products']],
+        facts=[['order_id', ref('fct_orders')]]) }}
 ),
 
 {% endif %}
 order_lines as (
     select * from {{ ref('stg_shop__order_lines') }}
-    {%- if is_incremental() %}
-    where order_line_id in (select order_line_id from lines_to_rebuild)
-    {%- endif %}
+    {{ where_rebuilding('order_line_id', 'lines_to_rebuild') }}
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    {%- if is_incremental() %}
-    where order_id in (select order_id from order_lines)
-    {%- endif %}
+    {{ where_rebuilding('order_id', 'order_lines') }}
 ),
 
 product_versions as (
     select * from {{ ref('dim_product') }}
-    {%- if is_incremental() %}
-    where product_id in (select product_id from order_lines)
-    {%- endif %}
+    {{ where_rebuilding('product_id', 'order_lines') }}
 ),
 
 products as (
     select * from {{ ref('stg_catalog__products') }}
-    {%- if is_incremental() %}
-    where product_id in (select product_id from order_lines)
-    {%- endif %}
+    {{ where_rebuilding('product_id', 'order_lines') }}
 ),
 
-line_history as (
-    select
-        order_line_id,
-        max(_load_id)                                           as last_load_id
-    from order_lines
-    group by order_line_id
+line_loads as (
+    {{ newest_loads('order_lines', 'order_line_id', [['order_lines', 'record_id']]) }}
 ),
 
 product_loads as (
-    select
-        product_id,
-        max(_load_id)                                           as last_load_id
-    from products
-    group by product_id
-),
-
-replaced_line_rows as (
-    {{ replaced_touches([['order_lines', 'record_id']], 'order_line_id') }}
-),
-
-replaced_product_rows as (
-    {{ replaced_touches([['products', 'record_id']], 'product_id') }}
+    {{ newest_loads('products', 'product_id', [['products', 'record_id']]) }}
 ),
 
 current_lines as (
@@ -106,25 +64,27 @@ current_lines as (
         orders.order_date,
         orders.ordered_at,
         orders.sales_channel,
-        orders.currency_code,
-        orders.source_load_id                                   as order_load_id
+        orders.currency_code
     from order_lines
     inner join orders
         on order_lines.order_id = orders.order_id
     where order_lines.is_latest_version
 ),
 
+source_loads as (
+    -- the newest load behind each line: its versions, its order's row, its
+    -- product's versions, and the reloads of any
+    {{ source_load_ids('current_lines', 'order_line_id', [
+        ['line_loads', 'order_line_id'],
+        ['orders', 'order_id', 'source_load_id'],
+        ['product_loads', 'product_id'],
+    ]) }}
+),
+
 product_at_order_time as (
     -- the product version valid when the order was placed
-    select
-        current_lines.order_line_id,
-        product_versions.product_key,
-        product_versions.unit_cost
-    from current_lines
-    inner join product_versions
-        on current_lines.product_id = product_versions.product_id
-        and current_lines.ordered_at >= product_versions.valid_from
-        and current_lines.ordered_at < product_versions.valid_to
+    {{ version_at('product_versions', ['product_key', 'unit_cost'], events='current_lines',
+        event_key='order_line_id', natural_key='product_id', event_time='ordered_at') }}
 ),
 
 amounts as (
@@ -177,22 +137,10 @@ final as (
         amounts.data_issues,
         -- versions and load
         amounts.updated_at,
-        greatest(
-            line_history.last_load_id,
-            amounts.order_load_id,
-            coalesce(product_loads.last_load_id, 0),
-            coalesce(replaced_line_rows.last_load_id, 0),
-            coalesce(replaced_product_rows.last_load_id, 0)
-        )                                                       as source_load_id
+        source_loads.source_load_id
     from amounts
-    inner join line_history
-        on amounts.order_line_id = line_history.order_line_id
-    left join product_loads
-        on amounts.product_id = product_loads.product_id
-    left join replaced_line_rows
-        on amounts.order_line_id = replaced_line_rows.order_line_id
-    left join replaced_product_rows
-        on amounts.product_id = replaced_product_rows.product_id
+    inner join source_loads
+        on amounts.order_line_id = source_loads.order_line_id
 )
 
 select * from final

@@ -1,15 +1,6 @@
 {{ config(
-    materialized='incremental',
     unique_key='order_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    indexes=[
-        {'columns': ['order_id'], 'unique': true},
-        {'columns': ['order_key'], 'unique': true},
-        {'columns': ['customer_key']},
-        {'columns': ['order_date']},
-        {'columns': ['source_load_id']},
-    ],
+    indexes=fact_indexes('order_id', 'order_key', ['customer_key', 'order_date']),
     post_hook="{{ delete_vanished('order_id',
         'select order_id from ' ~ ref('stg_shop__orders') ~ ' where is_latest_version') }}"
 ) }}
@@ -27,11 +18,6 @@
 with
 
 {% if is_incremental() %}
-watermark as (
-    select coalesce(max(source_load_id), 0)                     as load_id
-    from {{ this }}
-),
-
 orders_to_rebuild as (
     {{ keys_to_rebuild(ref('stg_shop__orders'), 'order_id', 'orders',
         replaced=[['orders', 'record_id'], ['order_lines', 'order_id'], ['payments', 'order_id']],
@@ -39,64 +25,49 @@ orders_to_rebuild as (
             [ref('stg_shop__order_lines'), 'order_line_id'],
             [ref('stg_payments__payments'), 'payment_id'],
         ],
-        references=[
-            ['customer_id', changed_keys(ref('stg_crm__customers'), 'customer_id',
-                [['customers', 'record_id']])],
-        ]) }}
+        references=[['customer_id', ref('stg_crm__customers'), 'customers']]) }}
 ),
 
 {% endif %}
 orders as (
     select * from {{ ref('stg_shop__orders') }}
-    {%- if is_incremental() %}
-    where order_id in (select order_id from orders_to_rebuild)
-    {%- endif %}
+    {{ where_rebuilding('order_id', 'orders_to_rebuild') }}
 ),
 
 order_lines as (
     -- every version of every line that ever named one of the orders
-    select * from {{ ref('stg_shop__order_lines') }}
-    {%- if is_incremental() %}
-    where order_line_id in (
-        select order_line_id
-        from {{ ref('stg_shop__order_lines') }}
-        where order_id in (select order_id from orders_to_rebuild)
-    )
-    {%- endif %}
+    {{ versions_naming(ref('stg_shop__order_lines'), 'order_line_id',
+        'order_id', 'orders_to_rebuild') }}
 ),
 
 payments as (
-    select * from {{ ref('stg_payments__payments') }}
-    {%- if is_incremental() %}
-    where payment_id in (
-        select payment_id
-        from {{ ref('stg_payments__payments') }}
-        where order_id in (select order_id from orders_to_rebuild)
-    )
-    {%- endif %}
+    {{ versions_naming(ref('stg_payments__payments'), 'payment_id',
+        'order_id', 'orders_to_rebuild') }}
 ),
 
 customer_versions as (
     select * from {{ ref('dim_customer') }}
-    {%- if is_incremental() %}
-    where customer_id in (select customer_id from orders)
-    {%- endif %}
+    {{ where_rebuilding('customer_id', 'orders') }}
 ),
 
 customers as (
     select * from {{ ref('stg_crm__customers') }}
-    {%- if is_incremental() %}
-    where customer_id in (select customer_id from orders)
-    {%- endif %}
+    {{ where_rebuilding('customer_id', 'orders') }}
 ),
 
 order_history as (
     select
         order_id,
-        min(_batch_date)                                        as first_received_date,
-        max(_load_id)                                           as last_load_id
+        min(_batch_date)                                        as first_received_date
     from orders
     group by order_id
+),
+
+order_loads as (
+    -- an order's versions, and reloads that replaced its rows, lines or payments
+    {{ newest_loads('orders', 'order_id', [
+        ['orders', 'record_id'], ['order_lines', 'order_id'], ['payments', 'order_id'],
+    ]) }}
 ),
 
 line_totals as (
@@ -112,19 +83,7 @@ line_totals as (
 ),
 
 line_loads as (
-    -- the newest load of any version of a line counts for every order a version
-    -- named: a line that moves to another order changes both
-    select
-        line_orders.order_id,
-        max(line_history.last_load_id)                          as last_load_id
-    from (select distinct order_id, order_line_id from order_lines) as line_orders
-    inner join (
-        select order_line_id, max(_load_id) as last_load_id
-        from order_lines
-        group by order_line_id
-    ) as line_history
-        on line_orders.order_line_id = line_history.order_line_id
-    group by line_orders.order_id
+    {{ newest_child_loads('order_lines', 'order_line_id', 'order_id') }}
 ),
 
 payment_totals as (
@@ -155,37 +114,11 @@ payment_totals as (
 ),
 
 payment_loads as (
-    -- like line_loads: a payment's newest load counts for every order it named
-    select
-        payment_orders.order_id,
-        max(payment_history.last_load_id)                       as last_load_id
-    from (select distinct order_id, payment_id from payments) as payment_orders
-    inner join (
-        select payment_id, max(_load_id) as last_load_id
-        from payments
-        group by payment_id
-    ) as payment_history
-        on payment_orders.payment_id = payment_history.payment_id
-    group by payment_orders.order_id
-),
-
-replaced_order_rows as (
-    -- orders whose rows, lines or payments a reload replaced
-    {{ replaced_touches([
-        ['orders', 'record_id'], ['order_lines', 'order_id'], ['payments', 'order_id'],
-    ], 'order_id') }}
-),
-
-replaced_customer_rows as (
-    {{ replaced_touches([['customers', 'record_id']], 'customer_id') }}
+    {{ newest_child_loads('payments', 'payment_id', 'order_id') }}
 ),
 
 customer_loads as (
-    select
-        customer_id,
-        max(_load_id)                                           as last_load_id
-    from customers
-    group by customer_id
+    {{ newest_loads('customers', 'customer_id', [['customers', 'record_id']]) }}
 ),
 
 current_orders as (
@@ -195,14 +128,19 @@ current_orders as (
 
 customer_at_order_time as (
     -- the customer version valid when the order was placed
-    select
-        current_orders.order_id,
-        customer_versions.customer_key
-    from current_orders
-    inner join customer_versions
-        on current_orders.customer_id = customer_versions.customer_id
-        and current_orders.ordered_at >= customer_versions.valid_from
-        and current_orders.ordered_at < customer_versions.valid_to
+    {{ version_at('customer_versions', ['customer_key'], events='current_orders',
+        event_key='order_id', natural_key='customer_id', event_time='ordered_at') }}
+),
+
+source_loads as (
+    -- the newest load behind each order: its versions, every version of a line or
+    -- payment that named it, its customer's versions, and the reloads of any
+    {{ source_load_ids('current_orders', 'order_id', [
+        ['order_loads', 'order_id'],
+        ['line_loads', 'order_id'],
+        ['payment_loads', 'order_id'],
+        ['customer_loads', 'customer_id'],
+    ]) }}
 ),
 
 final as (
@@ -268,31 +206,16 @@ final as (
         current_orders.data_issues,
         -- versions and load
         current_orders.updated_at,
-        greatest(
-            order_history.last_load_id,
-            coalesce(line_loads.last_load_id, 0),
-            coalesce(payment_loads.last_load_id, 0),
-            coalesce(customer_loads.last_load_id, 0),
-            coalesce(replaced_order_rows.last_load_id, 0),
-            coalesce(replaced_customer_rows.last_load_id, 0)
-        )                                                       as source_load_id
+        source_loads.source_load_id
     from current_orders
     inner join order_history
         on current_orders.order_id = order_history.order_id
+    inner join source_loads
+        on current_orders.order_id = source_loads.order_id
     left join line_totals
         on current_orders.order_id = line_totals.order_id
-    left join line_loads
-        on current_orders.order_id = line_loads.order_id
     left join payment_totals
         on current_orders.order_id = payment_totals.order_id
-    left join payment_loads
-        on current_orders.order_id = payment_loads.order_id
-    left join customer_loads
-        on current_orders.customer_id = customer_loads.customer_id
-    left join replaced_order_rows
-        on current_orders.order_id = replaced_order_rows.order_id
-    left join replaced_customer_rows
-        on current_orders.customer_id = replaced_customer_rows.customer_id
     left join customer_at_order_time
         on current_orders.order_id = customer_at_order_time.order_id
 )

@@ -1,16 +1,7 @@
 {{ config(
-    materialized='incremental',
     unique_key='payment_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    indexes=[
-        {'columns': ['payment_id'], 'unique': true},
-        {'columns': ['payment_key'], 'unique': true},
-        {'columns': ['order_id']},
-        {'columns': ['customer_key']},
-        {'columns': ['payment_date']},
-        {'columns': ['source_load_id']},
-    ],
+    indexes=fact_indexes('payment_id', 'payment_key',
+        ['order_id', 'customer_key', 'payment_date']),
     post_hook="{{ delete_vanished('payment_id',
         'select payment_id from ' ~ ref('stg_payments__payments') ~ ' where is_latest_version') }}"
 ) }}
@@ -27,48 +18,47 @@
 with
 
 {% if is_incremental() %}
-watermark as (
-    select coalesce(max(source_load_id), 0)                     as load_id
-    from {{ this }}
-),
-
 payments_to_rebuild as (
-    {{ keys_to_rebuild(ref('stg_payments__payments'), 'payment_id', 'payments', references=[
-        ['order_id', changed_fact_keys(ref('fct_orders'), 'order_id')],
-    ]) }}
+    {{ keys_to_rebuild(ref('stg_payments__payments'), 'payment_id', 'payments',
+        facts=[['order_id', ref('fct_orders')]]) }}
 ),
 
 {% endif %}
 payments as (
     select * from {{ ref('stg_payments__payments') }}
-    {%- if is_incremental() %}
-    where payment_id in (select payment_id from payments_to_rebuild)
-    {%- endif %}
+    {{ where_rebuilding('payment_id', 'payments_to_rebuild') }}
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    {%- if is_incremental() %}
-    where order_id in (select order_id from payments)
-    {%- endif %}
+    {{ where_rebuilding('order_id', 'payments') }}
 ),
 
 payment_history as (
+    -- when the attempt started: its first version (a refund is a later one)
     select
         payment_id,
-        min(updated_at)                                         as initiated_at,
-        max(_load_id)                                           as last_load_id
+        min(updated_at)                                         as initiated_at
     from payments
     group by payment_id
 ),
 
-replaced_payment_rows as (
-    {{ replaced_touches([['payments', 'record_id']], 'payment_id') }}
+payment_loads as (
+    {{ newest_loads('payments', 'payment_id', [['payments', 'record_id']]) }}
 ),
 
 current_payments as (
     select * from payments
     where is_latest_version
+),
+
+source_loads as (
+    -- the newest load behind each payment: its versions, its order's row, and
+    -- the reloads of its rows
+    {{ source_load_ids('current_payments', 'payment_id', [
+        ['payment_loads', 'payment_id'],
+        ['orders', 'order_id', 'source_load_id'],
+    ]) }}
 ),
 
 final as (
@@ -96,16 +86,12 @@ final as (
         current_payments.data_issues,
         -- versions and load
         current_payments.updated_at,
-        greatest(
-            payment_history.last_load_id,
-            coalesce(orders.source_load_id, 0),
-            coalesce(replaced_payment_rows.last_load_id, 0)
-        )                                                       as source_load_id
+        source_loads.source_load_id
     from current_payments
     inner join payment_history
         on current_payments.payment_id = payment_history.payment_id
-    left join replaced_payment_rows
-        on current_payments.payment_id = replaced_payment_rows.payment_id
+    inner join source_loads
+        on current_payments.payment_id = source_loads.payment_id
     left join orders
         on current_payments.order_id = orders.order_id
 )
