@@ -44,23 +44,24 @@ order_touches as (
         touches.campaign_id,
         row_number() over (
             partition by orders.order_id
-            order by touches.responded_at desc nulls last,
+            order by
+                touches.responded_at desc nulls last,
                 touches.campaign_id asc nulls last
-        )                                                       as touch_recency
+        ) as touch_recency
     from orders
     inner join touches
         on orders.customer_id = touches.customer_id
-        and touches.responded_at <= orders.ordered_at
-        and touches.responded_at > {{ dbt.dateadd(
+            and orders.ordered_at >= touches.responded_at
+            and touches.responded_at > {{ dbt.dateadd(
             'day', -1 * var('attribution_window_days', 7), 'orders.ordered_at') }}
 ),
 
 attributed as (
     select
         campaign_id,
-        count(*)                                                as attributed_order_count,
+        count(*)                    as attributed_order_count,
         count(distinct customer_id) as attributed_customer_count,
-        sum(net_amount)                                         as attributed_net_revenue
+        sum(net_amount)             as attributed_net_revenue
     from order_touches
     where touch_recency = 1
     group by campaign_id
@@ -72,15 +73,15 @@ final as (
         campaign_results.campaign_name,
         campaign_results.channel,
         campaign_results.budget_amount,
-        campaign_results.conversion_count as platform_conversion_count,
-        campaign_results.attributed_revenue as platform_attributed_revenue,
+        campaign_results.conversion_count              as platform_conversion_count,
+        campaign_results.attributed_revenue            as platform_attributed_revenue,
         coalesce(attributed.attributed_order_count, 0) as shop_attributed_order_count,
         coalesce(attributed.attributed_customer_count, 0)
             as shop_attributed_customer_count,
         coalesce(attributed.attributed_net_revenue, 0) as shop_attributed_net_revenue,
         {{ gold_safe_divide('coalesce(attributed.attributed_net_revenue, 0)'
             ~ ' - campaign_results.budget_amount', 'campaign_results.budget_amount') }}
-                as shop_return_on_investment
+            as shop_return_on_investment
     from campaign_results
     left join attributed
         on campaign_results.campaign_id = attributed.campaign_id

@@ -14,7 +14,7 @@ customer_months as (
 cohort_sizes as (
     select
         cohort_month,
-        count(*)                                                as cohort_customer_count
+        count(*) as cohort_customer_count
     from customer_months
     where is_first_order_month
     group by cohort_month
@@ -24,8 +24,8 @@ cohort_activity as (
     select
         cohort_month,
         months_since_first_order,
-        count(*)                                                as active_customer_count,
-        sum(net_revenue)                                        as net_revenue
+        count(*)         as active_customer_count,
+        sum(net_revenue) as net_revenue
     from customer_months
     group by cohort_month, months_since_first_order
 ),
@@ -37,7 +37,7 @@ final as (
         cohort_sizes.cohort_customer_count,
         cohort_activity.active_customer_count,
         {{ gold_safe_divide('cohort_activity.active_customer_count',
-            'cohort_sizes.cohort_customer_count') }}            as retention_rate,
+            'cohort_sizes.cohort_customer_count') }} as retention_rate,
         cohort_activity.net_revenue
     from cohort_activity
     inner join cohort_sizes

@@ -13,11 +13,11 @@ sales as (
 
 state_months as (
     select
-        coalesce(customer_state_code, 'unknown')                as state_code,
+        coalesce(customer_state_code, 'unknown') as state_code,
         order_month,
-        count(distinct order_id)                                as order_count,
-        count(distinct customer_id)                             as customer_count,
-        sum(net_amount)                                         as net_revenue
+        count(distinct order_id)                 as order_count,
+        count(distinct customer_id)              as customer_count,
+        sum(net_amount)                          as net_revenue
     from sales
     group by coalesce(customer_state_code, 'unknown'), order_month
 ),
@@ -31,7 +31,7 @@ final as (
         net_revenue,
         {{ gold_safe_divide('net_revenue',
             'sum(net_revenue) over (partition by order_month)') }}
-                                                                as share_of_month_revenue
+            as share_of_month_revenue
     from state_months
 )
 

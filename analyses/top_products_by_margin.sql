@@ -17,18 +17,18 @@ products as (
 period as (
     select
         cast({{ dbt.dateadd('day', -1 * (var('analysis_days', 90) - 1),
-            'max(order_date)') }} as date)                       as first_day,
-        max(order_date)                                         as last_day
+            'max(order_date)') }} as date) as first_day,
+        max(order_date)                    as last_day
     from product_days
 ),
 
 product_totals as (
     select
         product_days.product_id,
-        sum(product_days.units_sold)                            as units_sold,
-        sum(product_days.net_revenue)                           as net_revenue,
-        sum(product_days.margin_amount)                         as margin_amount,
-        sum(product_days.cost_amount)                           as cost_amount
+        sum(product_days.units_sold)    as units_sold,
+        sum(product_days.net_revenue)   as net_revenue,
+        sum(product_days.margin_amount) as margin_amount,
+        sum(product_days.cost_amount)   as cost_amount
     from product_days
     cross join period
     where product_days.order_date >= period.first_day
@@ -38,12 +38,13 @@ product_totals as (
 
 ranked as (
     select
-        product_totals.*,
+        *,
         row_number() over (
-            order by product_totals.margin_amount desc nulls last,
-                product_totals.product_id asc nulls last
-        )                                                       as margin_rank,
-        sum(product_totals.margin_amount) over ()               as total_margin_amount
+            order by
+                margin_amount desc nulls last,
+                product_id asc nulls last
+        )                          as margin_rank,
+        sum(margin_amount) over () as total_margin_amount
     from product_totals
 ),
 
@@ -58,13 +59,13 @@ final as (
         ranked.net_revenue,
         ranked.margin_amount,
         {{ gold_safe_divide('ranked.margin_amount', 'ranked.net_revenue') }}
-                                                                as margin_rate,
+            as margin_rate,
         {{ gold_safe_divide('ranked.margin_amount', 'ranked.total_margin_amount') }}
-                                                                as share_of_margin
+            as share_of_margin
     from ranked
     left join products
         on ranked.product_id = products.product_id
-        and products.is_current
+            and products.is_current
     where ranked.margin_rank <= 20
 )
 

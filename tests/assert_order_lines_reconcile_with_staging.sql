@@ -22,12 +22,12 @@ fact_lines as (
 
 expected as (
     select
-        count(*)                                                as line_count,
-        sum(staged_lines.quantity)                              as quantity,
+        count(*)                   as line_count,
+        sum(staged_lines.quantity) as quantity,
         sum(
             staged_lines.quantity * staged_lines.unit_price - staged_lines.discount_amount
         )
-                                                                as net_amount
+            as net_amount
     from staged_lines
     left join orphans
         on staged_lines.order_line_id = orphans.record_id
@@ -36,19 +36,19 @@ expected as (
 
 actual as (
     select
-        count(*)                                                as line_count,
-        sum(quantity)                                           as quantity,
-        sum(net_amount)                                         as net_amount
+        count(*)        as line_count,
+        sum(quantity)   as quantity,
+        sum(net_amount) as net_amount
     from fact_lines
 )
 
 select
-    expected.line_count                                         as expected_line_count,
-    actual.line_count                                           as actual_line_count,
-    expected.quantity                                           as expected_quantity,
-    actual.quantity                                             as actual_quantity,
-    expected.net_amount                                         as expected_net_amount,
-    actual.net_amount                                           as actual_net_amount
+    expected.line_count as expected_line_count,
+    actual.line_count   as actual_line_count,
+    expected.quantity   as expected_quantity,
+    actual.quantity     as actual_quantity,
+    expected.net_amount as expected_net_amount,
+    actual.net_amount   as actual_net_amount
 from expected
 cross join actual
 where expected.line_count <> actual.line_count

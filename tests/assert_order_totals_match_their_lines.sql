@@ -13,11 +13,11 @@ order_lines as (
 line_totals as (
     select
         order_id,
-        count(*)                                                as line_count,
-        sum(quantity)                                           as item_quantity,
-        sum(gross_amount)                                       as gross_amount,
-        sum(discount_amount)                                    as discount_amount,
-        sum(net_amount)                                         as net_amount
+        count(*)             as line_count,
+        sum(quantity)        as item_quantity,
+        sum(gross_amount)    as gross_amount,
+        sum(discount_amount) as discount_amount,
+        sum(net_amount)      as net_amount
     from order_lines
     group by order_id
 )
@@ -25,9 +25,9 @@ line_totals as (
 select
     orders.order_id,
     orders.line_count,
-    line_totals.line_count                                      as lines_in_fact,
+    line_totals.line_count as lines_in_fact,
     orders.net_amount,
-    line_totals.net_amount                                      as net_amount_in_lines
+    line_totals.net_amount as net_amount_in_lines
 from orders
 left join line_totals
     on orders.order_id = line_totals.order_id

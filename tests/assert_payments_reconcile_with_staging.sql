@@ -21,26 +21,30 @@ orders as (
 
 checks as (
     select
-        'payment rows'                                          as measure,
-        (select count(*) from staged)                           as expected,
-        (select count(*) from payments)                         as actual
+        'payment rows'                  as measure,
+        (select count(*) from staged)   as expected,
+        (select count(*) from payments) as actual
     union all
     select
-        'payment amount',
-        (select sum(amount) from staged),
-        (select sum(amount) from payments)
+        'payment amount'                   as measure,
+        (select sum(amount) from staged)   as expected,
+        (select sum(amount) from payments) as actual
     union all
     select
-        'paid amount of received orders',
-        (select sum(amount) from payments
-            where is_order_received and payment_status = 'completed'),
-        (select sum(paid_amount) from orders)
+        'paid amount of received orders'      as measure,
+        (
+            select sum(amount) from payments
+            where is_order_received and payment_status = 'completed'
+        )                                     as expected,
+        (select sum(paid_amount) from orders) as actual
     union all
     select
-        'refunded amount of received orders',
-        (select sum(amount) from payments
-            where is_order_received and payment_status = 'refunded'),
-        (select sum(refunded_amount) from orders)
+        'refunded amount of received orders'      as measure,
+        (
+            select sum(amount) from payments
+            where is_order_received and payment_status = 'refunded'
+        )                                         as expected,
+        (select sum(refunded_amount) from orders) as actual
 )
 
 select *

@@ -29,17 +29,22 @@ exceptions as (
 
 counts as (
     {%- for entity, raw_relation, staged_relation in entities | sort %}
-    select
-        '{{ entity }}'                                          as entity,
-        (select count(*) from {{ raw_relation }} where {{ is_current_load() }})
-                                                                as raw_rows,
-        (select count(*) from {{ staged_relation }})            as staged_rows,
-        (select count(*) from exceptions
-            where entity = '{{ entity }}' and exception_kind in ('rejected', 'duplicate'))
-                                                                as excepted_rows
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ entity }}'                               as entity,
+            (
+                select count(*) from {{ raw_relation }}
+                where {{ is_current_load() }})
+                as raw_rows,
+            (select count(*) from {{ staged_relation }}) as staged_rows,
+            (
+                select count(*) from exceptions
+                where entity = '{{ entity }}'
+                    and exception_kind in ('rejected', 'duplicate')
+            )
+                as excepted_rows
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

@@ -34,37 +34,42 @@ products as (
 ),
 
 replaced_records as (
-    select entity, record_id from {{ ref('int_replaced_records') }}
+    select
+        entity,
+        record_id
+    from {{ ref('int_replaced_records') }}
 ),
 
 missing_customer_versions as (
     select
-        'customers'                                             as entity,
-        customer_snapshot.customer_id                           as record_id,
+        'customers'                   as entity,
+        customer_snapshot.customer_id as record_id,
         customer_snapshot.updated_at
     from customer_snapshot
     left join customers
         on customer_snapshot.customer_id = customers.customer_id
-        and customer_snapshot.updated_at >= customers.valid_from
-        and customer_snapshot.updated_at < customers.valid_to
-        {%- for column in customer_columns %}
-        and customer_snapshot.{{ column }} is not distinct from customers.{{ column }}
-        {%- endfor %}
+            and customer_snapshot.updated_at >= customers.valid_from
+            and customer_snapshot.updated_at < customers.valid_to
+            {%- for column in customer_columns %}
+                and customer_snapshot.{{ column }}
+                is not distinct from customers.{{ column }}
+            {%- endfor %}
     where customers.customer_key is null
 ),
 
 missing_product_versions as (
     select
-        'products'                                              as entity,
-        product_snapshot.product_id                             as record_id,
+        'products'                  as entity,
+        product_snapshot.product_id as record_id,
         product_snapshot.updated_at
     from product_snapshot
     left join products
         on product_snapshot.product_id = products.product_id
-        and product_snapshot.updated_at = products.updated_at
-        {%- for column in product_columns %}
-        and product_snapshot.{{ column }} is not distinct from products.{{ column }}
-        {%- endfor %}
+            and product_snapshot.updated_at = products.updated_at
+            {%- for column in product_columns %}
+                and product_snapshot.{{ column }}
+                is not distinct from products.{{ column }}
+            {%- endfor %}
     where products.product_key is null
 ),
 
@@ -79,7 +84,7 @@ final as (
     from missing_versions
     left join replaced_records
         on missing_versions.entity = replaced_records.entity
-        and missing_versions.record_id = replaced_records.record_id
+            and missing_versions.record_id = replaced_records.record_id
     where replaced_records.record_id is null
 )
 

@@ -25,14 +25,14 @@ campaign_responses as (
     -- version is the unknown member) counts under the unknown member's id
     select
         case
-            when responses.campaign_key = {{ unknown_member_key() }}
+            when campaign_key = {{ unknown_member_key() }}
                 then {{ unknown_member_key() }}
-            else responses.campaign_id
-        end                                                     as campaign_id,
-        responses.customer_id,
-        responses.response_type,
-        responses.conversion_value,
-        responses.response_date
+            else campaign_id
+        end as campaign_id,
+        customer_id,
+        response_type,
+        conversion_value,
+        response_date
     from responses
 ),
 
@@ -40,17 +40,17 @@ funnel as (
     select
         campaign_id,
         {%- for step in steps %}
-        count(distinct case when response_type = '{{ step }}' then customer_id end)
-                                                                as {{ step }}_customer_count,
+            count(distinct case when response_type = '{{ step }}' then customer_id end)
+                as {{ step }}_customer_count,
         {%- endfor %}
         {%- for step, events in steps.items() %}
-        sum(case when response_type = '{{ step }}' then 1 else 0 end)
-                                                                as {{ events }},
+            sum(case when response_type = '{{ step }}' then 1 else 0 end)
+                as {{ events }},
         {%- endfor %}
         sum(case when response_type = 'converted' then conversion_value end)
-                                                                as attributed_revenue,
-        min(response_date)                                      as first_response_date,
-        max(response_date)                                      as last_response_date
+            as attributed_revenue,
+        min(response_date) as first_response_date,
+        max(response_date) as last_response_date
     from campaign_responses
     group by campaign_id
 ),
@@ -71,32 +71,34 @@ final as (
         funnel.last_response_date,
         -- funnel: customers
         {%- for step in steps %}
-        coalesce(funnel.{{ step }}_customer_count, 0)           as {{ step }}_customer_count,
+            coalesce(funnel.{{ step }}_customer_count, 0) as {{ step }}_customer_count,
         {%- endfor %}
         -- funnel: events
         {%- for events in steps.values() %}
-        coalesce(funnel.{{ events }}, 0)                        as {{ events }},
+            coalesce(funnel.{{ events }}, 0)              as {{ events }},
         {%- endfor %}
         -- rates (of customers)
         {{ gold_safe_divide('funnel.clicked_customer_count',
             'funnel.opened_customer_count') }}
-                                                                as click_through_rate,
+            as click_through_rate,
         {{ gold_safe_divide('funnel.converted_customer_count',
             'funnel.clicked_customer_count') }}
             as click_to_conversion_rate,
         {{ gold_safe_divide('funnel.converted_customer_count',
             'funnel.opened_customer_count') }}
-                                                                as conversion_rate,
+            as conversion_rate,
         -- money
         current_campaigns.budget_amount,
         cast(coalesce(funnel.attributed_revenue, 0) as {{ type_amount() }})
-                                                                as attributed_revenue,
-        cast({{ gold_safe_divide('current_campaigns.budget_amount',
+            as attributed_revenue,
+        cast(
+            {{ gold_safe_divide('current_campaigns.budget_amount',
             'funnel.conversion_count', 2) }}
-            as {{ type_amount() }})                             as cost_per_conversion,
+            as {{ type_amount() }}
+        )                                                 as cost_per_conversion,
         {{ gold_safe_divide('coalesce(funnel.attributed_revenue, 0)'
             ~ ' - current_campaigns.budget_amount', 'current_campaigns.budget_amount') }}
-                                                                as return_on_investment
+            as return_on_investment
     from current_campaigns
     left join funnel
         on current_campaigns.campaign_id = funnel.campaign_id

@@ -27,7 +27,7 @@ order_lines as (
 ),
 
 as_of as (
-    select {{ gold_as_of_date('orders') }}                      as as_of_date
+    select {{ gold_as_of_date('orders') }} as as_of_date
 ),
 
 orders_to_date as (
@@ -56,8 +56,8 @@ order_totals as (
     select
         customer_id,
         {{ gold_order_counts() | indent(4) }},
-        min(order_date)                                         as first_order_date,
-        max(order_date)                                         as last_order_date
+        min(order_date)                       as first_order_date,
+        max(order_date)                       as last_order_date
     from orders_to_date
     group by customer_id
 ),
@@ -79,15 +79,17 @@ customer_ids as (
 customer_activity as (
     select
         customer_ids.customer_id,
-        coalesce(order_totals.order_count, 0)                   as order_count,
-        coalesce(order_totals.cancelled_order_count, 0)         as cancelled_order_count,
-        coalesce(order_totals.returned_order_count, 0)          as returned_order_count,
+        coalesce(order_totals.order_count, 0)                       as order_count,
+        coalesce(order_totals.cancelled_order_count, 0)
+            as cancelled_order_count,
+        coalesce(order_totals.returned_order_count, 0)
+            as returned_order_count,
         order_totals.first_order_date,
         order_totals.last_order_date,
         {{- gold_line_revenue_or_zero('line_totals') | indent(4) }},
         as_of.as_of_date,
         {{ dbt.datediff('order_totals.last_order_date', 'as_of.as_of_date', 'day') }}
-                                                                as days_since_last_order
+            as days_since_last_order
     from customer_ids
     cross join as_of
     left join order_totals
@@ -102,11 +104,11 @@ rfm_ranks as (
     select
         customer_id,
         percent_rank() over (order by days_since_last_order desc nulls first)
-                                                                as recency_rank,
+            as recency_rank,
         percent_rank() over (order by order_count asc nulls first)
-                                                                as frequency_rank,
+            as frequency_rank,
         percent_rank() over (order by net_revenue asc nulls first)
-                                                                as monetary_rank
+            as monetary_rank
     from customer_activity
     where order_count > 0
         and customer_id <> {{ unknown_member_key() }}
@@ -116,11 +118,11 @@ rfm_scores as (
     select
         customer_id,
         {% for score in ['recency', 'frequency', 'monetary'] -%}
-        case
-            when {{ score }}_rank >= 1 then 5
-            else 1 + cast(floor(5 * {{ score }}_rank) as {{ dbt.type_int() }})
-        end                                                     as {{ score }}_score
-        {%- if not loop.last %},{% endif %}
+            case
+                when {{ score }}_rank >= 1 then 5
+                else 1 + cast(floor(5 * {{ score }}_rank) as {{ dbt.type_int() }})
+            end as {{ score }}_score
+            {%- if not loop.last %},{% endif %}
         {% endfor %}
     from rfm_ranks
 ),
@@ -130,17 +132,17 @@ final as (
         -- keys
         customer_activity.customer_id,
         coalesce(current_customers.customer_key, {{ unknown_member_key() }})
-                                                                as customer_key,
+            as customer_key,
         current_customers.customer_id is not null
-            and customer_activity.customer_id <> {{ unknown_member_key() }}
-                                                                as is_known_customer,
+        and customer_activity.customer_id <> {{ unknown_member_key() }}
+            as is_known_customer,
         -- current attributes (no personal data)
         current_customers.customer_segment,
         current_customers.account_status,
         current_customers.state_code,
         current_customers.registration_date,
         current_customers.age_years,
-        coalesce(current_customers.age_group, 'Unknown')        as age_group,
+        coalesce(current_customers.age_group, 'Unknown') as age_group,
         current_customers.tenure_days,
         -- orders
         customer_activity.order_count,
@@ -148,17 +150,17 @@ final as (
         customer_activity.returned_order_count,
         customer_activity.first_order_date,
         customer_activity.last_order_date,
-        customer_activity.units_sold                            as units_bought,
+        customer_activity.units_sold                     as units_bought,
         -- value
         cast(customer_activity.gross_revenue as {{ type_amount() }})
-                                                                as lifetime_gross,
+            as lifetime_gross,
         cast(customer_activity.discount_amount as {{ type_amount() }})
-                                                                as lifetime_discount,
+            as lifetime_discount,
         cast(customer_activity.net_revenue as {{ type_amount() }})
-                                                                as lifetime_value,
+            as lifetime_value,
         cast({{ gold_safe_divide('customer_activity.net_revenue',
             'customer_activity.order_count', 2) }} as {{ type_amount() }})
-                                                                as average_order_value,
+            as average_order_value,
         -- recency and churn
         customer_activity.as_of_date,
         customer_activity.days_since_last_order,
@@ -169,7 +171,7 @@ final as (
             when customer_activity.days_since_last_order
                 > {{ var('gold_churn_medium_risk_days', 90) }} then 'medium'
             else 'low'
-        end                                                     as churn_risk,
+        end                                              as churn_risk,
         -- rfm
         rfm_scores.recency_score,
         rfm_scores.frequency_score,
@@ -184,7 +186,7 @@ final as (
             when rfm_scores.frequency_score >= 3 then 'at_risk'
             when rfm_scores.recency_score <= 2 then 'hibernating'
             else 'needs_attention'
-        end                                                     as rfm_segment
+        end                                              as rfm_segment
     from customer_activity
     left join current_customers
         on customer_activity.customer_id = current_customers.customer_id

@@ -40,9 +40,9 @@ days_to_build as (
     select order_date from drifted_days
 ),
 {% else %}
-days_to_build as (
-    select distinct order_date from order_lines
-),
+    days_to_build as (
+        select distinct order_date from order_lines
+    ),
 {% endif %}
 
 lines_to_summarise as (
@@ -65,16 +65,16 @@ lines_to_summarise as (
 product_days as (
     select
         order_date,
-        coalesce(product_id, {{ unknown_member_key() }})        as product_id,
-        count(distinct order_id)                                as order_count,
-        count(*)                                                as line_count,
+        coalesce(product_id, {{ unknown_member_key() }})     as product_id,
+        count(distinct order_id)                             as order_count,
+        count(*)                                             as line_count,
         {{ gold_line_revenue() | indent(4) }},
-        sum(cost_amount)                                        as cost_amount,
-        sum(margin_amount)                                      as margin_amount,
+        sum(cost_amount)                                     as cost_amount,
+        sum(margin_amount)                                   as margin_amount,
         sum(case when cost_amount is not null then net_amount end)
-                                                                as costed_net_revenue,
-        sum(case when cost_amount is null then 1 else 0 end)    as uncosted_line_count,
-        max(source_load_id)                                     as source_load_id
+            as costed_net_revenue,
+        sum(case when cost_amount is null then 1 else 0 end) as uncosted_line_count,
+        max(source_load_id)                                  as source_load_id
     from lines_to_summarise
     group by order_date, coalesce(product_id, {{ unknown_member_key() }})
 ),
@@ -82,30 +82,32 @@ product_days as (
 final as (
     select
         -- grain
-        product_days.order_date,
-        product_days.product_id,
+        order_date,
+        product_id,
         -- volumes
-        product_days.order_count,
-        product_days.line_count,
-        product_days.units_sold,
+        order_count,
+        line_count,
+        units_sold,
         -- revenue
-        cast(product_days.gross_revenue as {{ type_amount() }}) as gross_revenue,
-        cast(product_days.discount_amount as {{ type_amount() }})
-                                                                as discount_amount,
-        cast(product_days.net_revenue as {{ type_amount() }})   as net_revenue,
-        cast({{ gold_safe_divide('product_days.net_revenue',
+        cast(gross_revenue as {{ type_amount() }}) as gross_revenue,
+        cast(discount_amount as {{ type_amount() }})
+            as discount_amount,
+        cast(net_revenue as {{ type_amount() }})   as net_revenue,
+        cast(
+            {{ gold_safe_divide('product_days.net_revenue',
             'product_days.units_sold', 2) }}
-            as {{ type_amount() }})                             as average_selling_price,
+            as {{ type_amount() }}
+        )                                          as average_selling_price,
         -- cost and margin (lines whose cost is known)
-        cast(product_days.cost_amount as {{ type_amount() }})   as cost_amount,
-        cast(product_days.margin_amount as {{ type_amount() }}) as margin_amount,
+        cast(cost_amount as {{ type_amount() }})   as cost_amount,
+        cast(margin_amount as {{ type_amount() }}) as margin_amount,
         {{ gold_safe_divide('product_days.margin_amount',
             'product_days.costed_net_revenue') }}
-                                                                as margin_rate,
-        product_days.uncosted_line_count,
+            as margin_rate,
+        uncosted_line_count,
         -- load
-        product_days.source_load_id,
-        '{{ invocation_id }}'                                   as dbt_invocation_id
+        source_load_id,
+        '{{ invocation_id }}'                      as dbt_invocation_id
     from product_days
 )
 

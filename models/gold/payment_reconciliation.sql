@@ -37,24 +37,24 @@ payments as (
 payment_totals as (
     select
         order_id,
-        count(*)                                                as payment_count,
+        count(*) as payment_count,
         {%- for status in amounts %}
-        sum(case when payment_status = '{{ status }}' then amount else 0 end)
-                                                                as {{ status }}_amount,
+            sum(case when payment_status = '{{ status }}' then amount else 0 end)
+                as {{ status }}_amount,
         {%- endfor %}
-        {%- for status in counts %}
+    {%- for status in counts %}
         sum(case when payment_status = '{{ status }}' then 1 else 0 end)
-                                                                as {{ status }}_count
+            as {{ status }}_count
         {{- ',' if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from payments
     group by order_id
 ),
 
 order_payments as (
     select
-        coalesce(orders.order_id, payment_totals.order_id)      as order_id,
-        orders.order_id is not null                             as is_order_received,
+        coalesce(orders.order_id, payment_totals.order_id)  as order_id,
+        orders.order_id is not null                         as is_order_received,
         orders.order_key,
         orders.customer_id,
         orders.order_date,
@@ -62,20 +62,20 @@ order_payments as (
         orders.payment_state,
         orders.order_total_amount,
         orders.line_count,
-        orders.data_issues                                      as order_data_issues,
+        orders.data_issues                                  as order_data_issues,
         case
             when orders.order_id is null then null
             when orders.order_status in ('cancelled', 'returned') then 0
             else orders.order_total_amount
-        end                                                     as expected_amount,
-        coalesce(payment_totals.payment_count, 0)               as payment_count,
+        end                                                 as expected_amount,
+        coalesce(payment_totals.payment_count, 0)           as payment_count,
         {%- for status in amounts %}
-        coalesce(payment_totals.{{ status }}_amount, 0)         as {{ status }}_amount,
+            coalesce(payment_totals.{{ status }}_amount, 0) as {{ status }}_amount,
         {%- endfor %}
-        {%- for status in counts %}
-        coalesce(payment_totals.{{ status }}_count, 0)          as {{ status }}_count
+    {%- for status in counts %}
+        coalesce(payment_totals.{{ status }}_count, 0)      as {{ status }}_count
         {{- ',' if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from orders
     full outer join payment_totals
         on orders.order_id = payment_totals.order_id
@@ -83,7 +83,7 @@ order_payments as (
 
 explained as (
     select
-        order_payments.*,
+        *,
         case
             when not is_order_received then 'order_not_received'
             when payment_count = 0 and expected_amount > 0 then 'no_payment'
@@ -109,7 +109,7 @@ explained as (
                 then 'order_has_no_lines'
             when completed_amount < expected_amount then 'underpaid'
             when completed_amount > expected_amount then 'overpaid'
-        end                                                     as mismatch_reason
+        end as mismatch_reason
     from order_payments
 ),
 
@@ -125,13 +125,13 @@ final as (
         payment_state,
         is_order_received,
         -- amounts
-        cast(order_total_amount as {{ type_amount() }})         as order_total_amount,
-        cast(expected_amount as {{ type_amount() }})            as expected_amount,
+        cast(order_total_amount as {{ type_amount() }})      as order_total_amount,
+        cast(expected_amount as {{ type_amount() }})         as expected_amount,
         {%- for status in amounts %}
-        cast({{ status }}_amount as {{ type_amount() }})        as {{ status }}_amount,
+            cast({{ status }}_amount as {{ type_amount() }}) as {{ status }}_amount,
         {%- endfor %}
         cast(completed_amount - coalesce(expected_amount, 0) as {{ type_amount() }})
-                                                                as difference_amount,
+            as difference_amount,
         payment_count,
         -- why
         mismatch_reason,

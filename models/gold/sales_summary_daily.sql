@@ -38,18 +38,18 @@ summarised_days as (
 
 order_date_range as (
     select
-        min(order_date)                                         as first_order_date,
-        max(order_date)                                         as last_order_date
+        min(order_date) as first_order_date,
+        max(order_date) as last_order_date
     from orders
 ),
 
 range_days as (
     -- every day from the first to the last order day, orders or not
-    select calendar.date_day                                    as order_date
+    select calendar.date_day as order_date
     from calendar
     inner join order_date_range
         on calendar.date_day >= order_date_range.first_order_date
-        and calendar.date_day <= order_date_range.last_order_date
+            and calendar.date_day <= order_date_range.last_order_date
 ),
 
 {% if is_incremental() %}
@@ -124,9 +124,9 @@ days_to_build as (
     select order_date from missing_days
 ),
 {% else %}
-days_to_build as (
-    select order_date from range_days
-),
+    days_to_build as (
+        select order_date from range_days
+    ),
 {% endif %}
 
 orders_to_summarise as (
@@ -148,10 +148,10 @@ order_totals as (
     select
         order_date,
         {{ gold_order_counts() | indent(4) }},
-        sum(coalesce(shipping_amount, 0))                       as shipping_amount,
-        sum(coalesce(tax_amount, 0))                            as tax_amount,
-        sum(order_total_amount)                                 as order_total_amount,
-        max(source_load_id)                                     as source_load_id
+        sum(coalesce(shipping_amount, 0))     as shipping_amount,
+        sum(coalesce(tax_amount, 0))          as tax_amount,
+        sum(order_total_amount)               as order_total_amount,
+        max(source_load_id)                   as source_load_id
     from orders_to_summarise
     group by order_date
 ),
@@ -159,9 +159,9 @@ order_totals as (
 line_totals as (
     select
         order_lines.order_date,
-        count(*)                                                as line_count,
+        count(*)                              as line_count,
         {{ gold_line_revenue() | indent(4) }},
-        max(order_lines.source_load_id)                         as source_load_id
+        max(order_lines.source_load_id)       as source_load_id
     from order_lines
     inner join days_to_build
         on order_lines.order_date = days_to_build.order_date
@@ -178,7 +178,7 @@ customer_first_orders as (
     -- over all of a customer's orders, not only the days being rebuilt
     select
         orders.customer_id,
-        min(orders.order_date)                                  as first_order_date
+        min(orders.order_date) as first_order_date
     from orders
     inner join customers_to_classify
         on orders.customer_id = customers_to_classify.customer_id
@@ -198,9 +198,9 @@ customer_days as (
 customer_totals as (
     select
         order_date,
-        count(*)                                                as customer_count,
+        count(*) as customer_count,
         sum(case when first_order_date = order_date then 1 else 0 end)
-                                                                as new_customer_count,
+            as new_customer_count,
         sum(case when first_order_date < order_date then 1 else 0 end)
             as returning_customer_count
     from customer_days
@@ -217,38 +217,40 @@ final as (
         calendar.is_holiday,
         calendar.holiday_name,
         -- orders
-        coalesce(order_totals.order_count, 0)                   as order_count,
-        coalesce(order_totals.cancelled_order_count, 0)         as cancelled_order_count,
-        coalesce(order_totals.returned_order_count, 0)          as returned_order_count,
+        coalesce(order_totals.order_count, 0)                 as order_count,
+        coalesce(order_totals.cancelled_order_count, 0)       as cancelled_order_count,
+        coalesce(order_totals.returned_order_count, 0)        as returned_order_count,
         -- lines and units
-        coalesce(line_totals.line_count, 0)                     as line_count,
-        coalesce(line_totals.units_sold, 0)                     as units_sold,
+        coalesce(line_totals.line_count, 0)                   as line_count,
+        coalesce(line_totals.units_sold, 0)                   as units_sold,
         -- revenue
         cast(coalesce(line_totals.gross_revenue, 0) as {{ type_amount() }})
-                                                                as gross_revenue,
+            as gross_revenue,
         cast(coalesce(line_totals.discount_amount, 0) as {{ type_amount() }})
-                                                                as discount_amount,
+            as discount_amount,
         cast(coalesce(line_totals.net_revenue, 0) as {{ type_amount() }})
-                                                                as net_revenue,
-        cast({{ gold_safe_divide('coalesce(line_totals.net_revenue, 0)',
+            as net_revenue,
+        cast(
+            {{ gold_safe_divide('coalesce(line_totals.net_revenue, 0)',
             'order_totals.order_count', 2) }}
-            as {{ type_amount() }})                             as average_order_value,
+            as {{ type_amount() }}
+        )                                                     as average_order_value,
         cast(coalesce(order_totals.shipping_amount, 0) as {{ type_amount() }})
-                                                                as shipping_amount,
+            as shipping_amount,
         cast(coalesce(order_totals.tax_amount, 0) as {{ type_amount() }})
-                                                                as tax_amount,
+            as tax_amount,
         cast(coalesce(order_totals.order_total_amount, 0) as {{ type_amount() }})
-                                                                as order_total_amount,
+            as order_total_amount,
         -- customers
-        coalesce(customer_totals.customer_count, 0)             as customer_count,
-        coalesce(customer_totals.new_customer_count, 0)         as new_customer_count,
+        coalesce(customer_totals.customer_count, 0)           as customer_count,
+        coalesce(customer_totals.new_customer_count, 0)       as new_customer_count,
         coalesce(customer_totals.returning_customer_count, 0) as returning_customer_count,
         -- load
         greatest(
             coalesce(order_totals.source_load_id, 0),
             coalesce(line_totals.source_load_id, 0)
-        )                                                       as source_load_id,
-        '{{ invocation_id }}'                                   as dbt_invocation_id
+        )                                                     as source_load_id,
+        '{{ invocation_id }}'                                 as dbt_invocation_id
     from days_to_build
     left join calendar
         on days_to_build.order_date = calendar.date_day

@@ -11,8 +11,7 @@ calendar as (
 ),
 
 final as (
-    select
-        date_day
+    select date_day
     from calendar
 )
 

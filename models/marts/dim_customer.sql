@@ -24,7 +24,7 @@ crm_batches as (
 
 as_of as (
     -- the day ages and tenures are measured on: the latest CRM batch
-    select {{ as_of_date('crm_batches', '_batch_date') }}       as as_of_date
+    select {{ as_of_date('crm_batches', '_batch_date') }} as as_of_date
 ),
 
 {%- set age_years = age_in_years('date_of_birth', 'as_of.as_of_date') %}

@@ -34,7 +34,7 @@ date_bounds as (
     -- whole years: at least the configured range, widened to every event date
     select
         cast({{ dbt.date_trunc('year', 'min(event_date)') }} as date) as first_year_start,
-        cast({{ dbt.last_day('max(event_date)', 'year') }} as date)     as last_year_end
+        cast({{ dbt.last_day('max(event_date)', 'year') }} as date)   as last_year_end
     from event_dates
 ),
 
@@ -53,10 +53,10 @@ spine as (
 calendar as (
     select
         date_day,
-        cast(extract(year from date_day) as {{ dbt.type_int() }})       as year_number,
-        cast(extract(quarter from date_day) as {{ dbt.type_int() }})    as quarter_number,
-        cast(extract(month from date_day) as {{ dbt.type_int() }})      as month_number,
-        cast(extract(day from date_day) as {{ dbt.type_int() }})        as day_of_month,
+        cast(extract(year from date_day) as {{ dbt.type_int() }})    as year_number,
+        cast(extract(quarter from date_day) as {{ dbt.type_int() }}) as quarter_number,
+        cast(extract(month from date_day) as {{ dbt.type_int() }})   as month_number,
+        cast(extract(day from date_day) as {{ dbt.type_int() }})     as day_of_month,
         cast(
             {{ dbt.datediff(
                 "cast(" ~ dbt.date_trunc('year', 'date_day') ~ " as date)",
@@ -64,14 +64,14 @@ calendar as (
                 'day'
             ) }} + 1
             as {{ dbt.type_int() }}
-        )                                                               as day_of_year,
+        )                                                            as day_of_year,
         -- ISO weekday, 1 = Monday: 1900-01-01 was a Monday
         cast(
             mod(
                 {{ dbt.datediff("cast('1900-01-01' as date)", 'date_day', 'day') }}, 7
             ) + 1
             as {{ dbt.type_int() }}
-        )                                                               as day_of_week
+        )                                                            as day_of_week
     from spine
 ),
 
@@ -80,7 +80,7 @@ final as (
         -- keys
         calendar.date_day,
         calendar.year_number * 10000 + calendar.month_number * 100
-            + calendar.day_of_month                                     as date_key,
+        + calendar.day_of_month                            as date_key,
         -- calendar
         calendar.year_number,
         calendar.quarter_number,
@@ -88,28 +88,28 @@ final as (
         {{ name_of_number('calendar.month_number', [
             'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
             'September', 'October', 'November', 'December',
-        ]) }}                                                           as month_name,
+        ]) }}                                              as month_name,
         calendar.day_of_month,
         calendar.day_of_year,
         calendar.day_of_week,
         {{ name_of_number('calendar.day_of_week', [
             'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday',
-        ]) }}                                                           as day_name,
+        ]) }}                                              as day_name,
         -- period starts
         cast(
             {{ dbt.dateadd('day', '1 - calendar.day_of_week', 'calendar.date_day') }}
             as date
-        )                                                              as week_start_date,
+        )                                                  as week_start_date,
         cast({{ dbt.date_trunc('month', 'calendar.date_day') }} as date)
-                                                                      as month_start_date,
+            as month_start_date,
         cast({{ dbt.date_trunc('quarter', 'calendar.date_day') }} as date)
-                                                                    as quarter_start_date,
+            as quarter_start_date,
         cast({{ dbt.date_trunc('year', 'calendar.date_day') }} as date)
-                                                                       as year_start_date,
+            as year_start_date,
         -- flags
-        calendar.day_of_week in (6, 7)                                  as is_weekend,
-        holidays.holiday_date is not null                               as is_holiday,
-        coalesce(holidays.holiday_type = 'federal', false)          as is_federal_holiday,
+        calendar.day_of_week in (6, 7)                     as is_weekend,
+        holidays.holiday_date is not null                  as is_holiday,
+        coalesce(holidays.holiday_type = 'federal', false) as is_federal_holiday,
         holidays.holiday_name
     from calendar
     left join holidays

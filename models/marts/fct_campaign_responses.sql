@@ -81,8 +81,8 @@ customer_at_response_time as (
 ),
 
 source_loads as (
-    -- the newest load behind each response: its versions, its campaign's and its
-    -- customer's versions, and the reloads of any
+-- the newest load behind each response: its versions, its campaign's and its
+-- customer's versions, and the reloads of any
     {{ source_load_ids('current_responses', 'response_id', [
         ['response_loads', 'response_id'],
         ['campaign_loads', 'campaign_id'],
@@ -93,20 +93,20 @@ source_loads as (
 final as (
     select
         -- keys
-        {{ dbt.hash('current_responses.response_id') }}         as response_key,
+        {{ dbt.hash('current_responses.response_id') }} as response_key,
         current_responses.response_id,
         current_responses.campaign_id,
         coalesce(campaign_at_response_time.campaign_key, {{ unknown_member_key() }})
-                                                                as campaign_key,
+            as campaign_key,
         current_responses.customer_id,
         coalesce(customer_at_response_time.customer_key, {{ unknown_member_key() }})
-                                                                as customer_key,
+            as customer_key,
         -- dates and timestamps
-        cast(current_responses.responded_at as date)            as response_date,
+        cast(current_responses.responded_at as date)    as response_date,
         current_responses.responded_at,
         -- categories
         current_responses.response_type,
-        current_responses.response_type = 'converted'           as is_conversion,
+        current_responses.response_type = 'converted'   as is_conversion,
         -- amounts
         current_responses.conversion_value,
         -- quality

@@ -72,8 +72,8 @@ current_lines as (
 ),
 
 source_loads as (
-    -- the newest load behind each line: its versions, its order's row, its
-    -- product's versions, and the reloads of any
+-- the newest load behind each line: its versions, its order's row, its
+-- product's versions, and the reloads of any
     {{ source_load_ids('current_lines', 'order_line_id', [
         ['line_loads', 'order_line_id'],
         ['orders', 'order_id', 'source_load_id'],
@@ -82,23 +82,25 @@ source_loads as (
 ),
 
 product_at_order_time as (
-    -- the product version valid when the order was placed
-    {{ version_at('product_versions', ['product_key', 'unit_cost'], events='current_lines',
-        event_key='order_line_id', natural_key='product_id', event_time='ordered_at') }}
+-- the product version valid when the order was placed
+    {{ version_at(
+        'product_versions', ['product_key', 'unit_cost'], events='current_lines',
+        event_key='order_line_id', natural_key='product_id', event_time='ordered_at'
+    ) }}
 ),
 
 amounts as (
     select
         current_lines.*,
         coalesce(product_at_order_time.product_key, {{ unknown_member_key() }})
-                                                                as product_key,
+            as product_key,
         product_at_order_time.unit_cost,
         cast(current_lines.quantity * current_lines.unit_price as {{ type_amount() }})
-                                                                as gross_amount,
+            as gross_amount,
         cast(
             current_lines.quantity * product_at_order_time.unit_cost
             as {{ type_amount() }}
-        )                                                       as cost_amount
+        ) as cost_amount
     from current_lines
     left join product_at_order_time
         on current_lines.order_line_id = product_at_order_time.order_line_id
@@ -107,7 +109,7 @@ amounts as (
 final as (
     select
         -- keys
-        {{ dbt.hash('amounts.order_line_id') }}                 as order_line_key,
+        {{ dbt.hash('amounts.order_line_id') }} as order_line_key,
         amounts.order_line_id,
         amounts.order_key,
         amounts.order_id,
@@ -129,10 +131,12 @@ final as (
         amounts.gross_amount,
         amounts.discount_amount,
         cast(amounts.gross_amount - amounts.discount_amount as {{ type_amount() }})
-                                                                as net_amount,
+            as net_amount,
         amounts.cost_amount,
-        cast(amounts.gross_amount - amounts.discount_amount - amounts.cost_amount
-            as {{ type_amount() }})                             as margin_amount,
+        cast(
+            amounts.gross_amount - amounts.discount_amount - amounts.cost_amount
+            as {{ type_amount() }}
+        )                                       as margin_amount,
         -- quality
         amounts.data_issues,
         -- versions and load

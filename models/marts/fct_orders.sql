@@ -35,7 +35,7 @@ orders as (
 ),
 
 order_lines as (
-    -- every version of every line that ever named one of the orders
+-- every version of every line that ever named one of the orders
     {{ versions_naming(ref('stg_shop__order_lines'), 'order_line_id',
         'order_id', 'orders_to_rebuild') }}
 ),
@@ -58,13 +58,13 @@ customers as (
 order_history as (
     select
         order_id,
-        min(_batch_date)                                        as first_received_date
+        min(_batch_date) as first_received_date
     from orders
     group by order_id
 ),
 
 order_loads as (
-    -- an order's versions, and reloads that replaced its rows, lines or payments
+-- an order's versions, and reloads that replaced its rows, lines or payments
     {{ newest_loads('orders', 'order_id', [
         ['orders', 'record_id'], ['order_lines', 'order_id'], ['payments', 'order_id'],
     ]) }}
@@ -73,10 +73,10 @@ order_loads as (
 line_totals as (
     select
         order_id,
-        count(order_line_id)                                    as line_count,
-        sum(quantity)                                           as item_quantity,
-        sum(quantity * unit_price)                              as gross_amount,
-        sum(discount_amount)                                    as discount_amount
+        count(order_line_id)       as line_count,
+        sum(quantity)              as item_quantity,
+        sum(quantity * unit_price) as gross_amount,
+        sum(discount_amount)       as discount_amount
     from order_lines
     where is_latest_version
     group by order_id
@@ -89,25 +89,25 @@ line_loads as (
 payment_totals as (
     select
         order_id,
-        count(case when is_latest_version then payment_id end)  as payment_count,
+        count(case when is_latest_version then payment_id end) as payment_count,
         {%- for status, measure in [
             ('completed', 'paid_amount'), ('refunded', 'refunded_amount')
         ] %}
-        sum(
-            case
-                when is_latest_version and payment_status = '{{ status }}' then amount
-                else 0
-            end
-        )                                                       as {{ measure }},
+            sum(
+                case
+                    when is_latest_version and payment_status = '{{ status }}' then amount
+                    else 0
+                end
+            )                                                  as {{ measure }},
         {%- endfor %}
         {%- for status in ['completed', 'refunded', 'pending', 'failed'] %}
-        max(
-            case
-                when is_latest_version and payment_status = '{{ status }}' then 1
-                else 0
-            end
-        )                                                       as has_{{ status }}
-        {%- if not loop.last %},{% endif %}
+            max(
+                case
+                    when is_latest_version and payment_status = '{{ status }}' then 1
+                    else 0
+                end
+            )                                                  as has_{{ status }}
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from payments
     group by order_id
@@ -127,14 +127,14 @@ current_orders as (
 ),
 
 customer_at_order_time as (
-    -- the customer version valid when the order was placed
+-- the customer version valid when the order was placed
     {{ version_at('customer_versions', ['customer_key'], events='current_orders',
         event_key='order_id', natural_key='customer_id', event_time='ordered_at') }}
 ),
 
 source_loads as (
-    -- the newest load behind each order: its versions, every version of a line or
-    -- payment that named it, its customer's versions, and the reloads of any
+-- the newest load behind each order: its versions, every version of a line or
+-- payment that named it, its customer's versions, and the reloads of any
     {{ source_load_ids('current_orders', 'order_id', [
         ['order_loads', 'order_id'],
         ['line_loads', 'order_id'],
@@ -146,14 +146,14 @@ source_loads as (
 final as (
     select
         -- keys
-        {{ dbt.hash('current_orders.order_id') }}               as order_key,
+        {{ dbt.hash('current_orders.order_id') }} as order_key,
         current_orders.order_id,
         current_orders.order_number,
         current_orders.customer_id,
         coalesce(customer_at_order_time.customer_key, {{ unknown_member_key() }})
-                                                                as customer_key,
+            as customer_key,
         -- dates and timestamps
-        cast(current_orders.ordered_at as date)                 as order_date,
+        cast(current_orders.ordered_at as date)   as order_date,
         current_orders.ordered_at,
         -- categories
         current_orders.order_status,
@@ -161,19 +161,19 @@ final as (
         current_orders.currency_code,
         -- quantities
         cast(coalesce(line_totals.line_count, 0) as {{ dbt.type_int() }})
-                                                                as line_count,
+            as line_count,
         cast(coalesce(line_totals.item_quantity, 0) as {{ dbt.type_int() }})
-                                                                as item_quantity,
+            as item_quantity,
         -- amounts
         cast(coalesce(line_totals.gross_amount, 0) as {{ type_amount() }})
-                                                                as gross_amount,
+            as gross_amount,
         cast(coalesce(line_totals.discount_amount, 0) as {{ type_amount() }})
-                                                                as discount_amount,
+            as discount_amount,
         cast(
             coalesce(line_totals.gross_amount, 0)
             - coalesce(line_totals.discount_amount, 0)
             as {{ type_amount() }}
-        )                                                       as net_amount,
+        )                                         as net_amount,
         current_orders.shipping_amount,
         current_orders.tax_amount,
         cast(
@@ -182,7 +182,7 @@ final as (
             + coalesce(current_orders.shipping_amount, 0)
             + coalesce(current_orders.tax_amount, 0)
             as {{ type_amount() }}
-        )                                                       as order_total_amount,
+        )                                         as order_total_amount,
         -- payment state
         case
             when payment_totals.has_completed = 1 then 'paid'
@@ -190,18 +190,18 @@ final as (
             when payment_totals.has_pending = 1 then 'pending'
             when payment_totals.has_failed = 1 then 'failed'
             else 'unpaid'
-        end                                                     as payment_state,
+        end                                       as payment_state,
         cast(coalesce(payment_totals.payment_count, 0) as {{ dbt.type_int() }})
-                                                                as payment_count,
+            as payment_count,
         cast(coalesce(payment_totals.paid_amount, 0) as {{ type_amount() }})
-                                                                as paid_amount,
+            as paid_amount,
         cast(coalesce(payment_totals.refunded_amount, 0) as {{ type_amount() }})
-                                                                as refunded_amount,
+            as refunded_amount,
         -- arrival
         order_history.first_received_date,
         cast({{ dbt.datediff('cast(current_orders.ordered_at as date)',
             'order_history.first_received_date', 'day') }} as {{ dbt.type_int() }})
-                                                                as arrival_delay_days,
+            as arrival_delay_days,
         -- quality
         current_orders.data_issues,
         -- versions and load

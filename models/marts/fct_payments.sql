@@ -38,7 +38,7 @@ payment_history as (
     -- when the attempt started: its first version (a refund is a later one)
     select
         payment_id,
-        min(updated_at)                                         as initiated_at
+        min(updated_at) as initiated_at
     from payments
     group by payment_id
 ),
@@ -53,8 +53,8 @@ current_payments as (
 ),
 
 source_loads as (
-    -- the newest load behind each payment: its versions, its order's row, and
-    -- the reloads of its rows
+-- the newest load behind each payment: its versions, its order's row, and
+-- the reloads of its rows
     {{ source_load_ids('current_payments', 'payment_id', [
         ['payment_loads', 'payment_id'],
         ['orders', 'order_id', 'source_load_id'],
@@ -64,15 +64,15 @@ source_loads as (
 final as (
     select
         -- keys
-        {{ dbt.hash('current_payments.payment_id') }}           as payment_key,
+        {{ dbt.hash('current_payments.payment_id') }} as payment_key,
         current_payments.payment_id,
         current_payments.order_id,
         orders.customer_id,
         coalesce(orders.customer_key, {{ unknown_member_key() }})
-                                                                as customer_key,
+            as customer_key,
         -- dates and timestamps
         cast(coalesce(current_payments.paid_at, payment_history.initiated_at) as date)
-                                                                as payment_date,
+            as payment_date,
         payment_history.initiated_at,
         current_payments.paid_at,
         -- categories
@@ -81,7 +81,7 @@ final as (
         -- amounts
         current_payments.amount,
         -- flags
-        orders.order_id is not null                             as is_order_received,
+        orders.order_id is not null                   as is_order_received,
         -- quality
         current_payments.data_issues,
         -- versions and load

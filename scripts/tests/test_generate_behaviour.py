@@ -19,8 +19,12 @@ DAYS = 10
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     root = tmp_path_factory.mktemp("clean")
-    generate_landing(GeneratorConfig(scale=SCALE, days=DAYS, seed=5, clean=True,
-                                     late_order_rate=0.1, late_customer_rate=0.3), root)
+    generate_landing(
+        GeneratorConfig(
+            scale=SCALE, days=DAYS, seed=5, clean=True, late_order_rate=0.1, late_customer_rate=0.3
+        ),
+        root,
+    )
     frames: dict[str, list[pd.DataFrame]] = {e.name: [] for e in ENTITIES}
     for folder in sorted(root.iterdir()):
         for path in folder.glob("*.csv"):
@@ -40,8 +44,15 @@ def test_volumes_are_linear_in_scale(data: dict[str, pd.DataFrame]) -> None:
     assert abs(history - 200_000 * SCALE) < 0.05 * 200_000 * SCALE
     lines = data["order_lines"].order_line_id.nunique()
     assert 1.9 < lines / orders.order_id.nunique() < 2.4
-    assert abs(data["customers"][data["customers"].registration_date < "2025-07-01"]
-               .customer_id.nunique() - 50_000 * SCALE) < 0.05 * 50_000 * SCALE
+    assert (
+        abs(
+            data["customers"][
+                data["customers"].registration_date < "2025-07-01"
+            ].customer_id.nunique()
+            - 50_000 * SCALE
+        )
+        < 0.05 * 50_000 * SCALE
+    )
 
 
 def test_foreign_keys_resolve_once_all_batches_are_considered(data) -> None:
@@ -109,12 +120,17 @@ def test_prices_margins_and_price_changes(data: dict[str, pd.DataFrame]) -> None
 
 
 def test_money_is_exact_and_adds_up(data: dict[str, pd.DataFrame]) -> None:
-    for name, col in (("payments", "amount"), ("order_lines", "unit_price"),
-                      ("orders", "tax_amount")):
+    for name, col in (
+        ("payments", "amount"),
+        ("order_lines", "unit_price"),
+        ("orders", "tax_amount"),
+    ):
         assert data[name][col].str.fullmatch(r"\d+\.\d\d").all()
     lines = data["order_lines"]
-    cents = (lines.quantity.astype(int) * (lines.unit_price.astype(float) * 100).round()
-             - (lines.discount_amount.astype(float) * 100).round())
+    cents = (
+        lines.quantity.astype(int) * (lines.unit_price.astype(float) * 100).round()
+        - (lines.discount_amount.astype(float) * 100).round()
+    )
     net = cents.groupby(lines.order_id).sum()
     o = _latest(data["orders"], "order_id").set_index("order_id")
     total = net + ((o.shipping_amount.astype(float) + o.tax_amount.astype(float)) * 100).round()
@@ -125,8 +141,9 @@ def test_money_is_exact_and_adds_up(data: dict[str, pd.DataFrame]) -> None:
 
 
 def test_segments_spend_differently(data: dict[str, pd.DataFrame]) -> None:
-    first_seg = data["customers"].sort_values("updated_at").groupby("customer_id") \
-        .customer_segment.first()
+    first_seg = (
+        data["customers"].sort_values("updated_at").groupby("customer_id").customer_segment.first()
+    )
     orders = _latest(data["orders"], "order_id")
     counts = orders.customer_id.value_counts().reindex(first_seg.index, fill_value=0)
     per_segment = counts.groupby(first_seg).mean()
@@ -136,9 +153,15 @@ def test_segments_spend_differently(data: dict[str, pd.DataFrame]) -> None:
 
 def test_lifecycle_transitions_are_valid_and_ordered(data: dict[str, pd.DataFrame]) -> None:
     rank = {"placed": 0, "shipped": 1, "delivered": 2, "returned": 3, "cancelled": 1}
-    allowed = {("placed", "shipped"), ("placed", "delivered"), ("placed", "cancelled"),
-               ("shipped", "delivered"), ("delivered", "returned"), ("placed", "returned"),
-               ("shipped", "returned")}
+    allowed = {
+        ("placed", "shipped"),
+        ("placed", "delivered"),
+        ("placed", "cancelled"),
+        ("shipped", "delivered"),
+        ("delivered", "returned"),
+        ("placed", "returned"),
+        ("shipped", "returned"),
+    }
     o = data["orders"].sort_values(["order_id", "_batch", "updated_at"])
     moved = 0
     for _, g in o.groupby("order_id"):
@@ -173,16 +196,18 @@ def test_payments_fail_retry_and_refund_only_returns(data: dict[str, pd.DataFram
 
 def test_campaign_funnel(data: dict[str, pd.DataFrame]) -> None:
     r = data["campaign_responses"]
-    first = r.groupby(["campaign_id", "customer_id", "response_type"]).response_ts.min() \
-        .unstack()
+    first = r.groupby(["campaign_id", "customer_id", "response_type"]).response_ts.min().unstack()
     clicked = first[first.clicked.notna()]
     assert len(clicked) > 10 and (clicked.opened < clicked.clicked).all()
     conv = first[first.converted.notna()]
     assert len(conv) > 0 and (conv.clicked < conv.converted).all()
     assert (r.conversion_value != "").eq(r.response_type == "converted").all()
     ch = data["campaigns"].drop_duplicates("campaign_id").set_index("campaign_id").channel
-    rates = r.assign(channel=r.campaign_id.map(ch)).groupby("channel").response_type \
-        .apply(lambda s: (s == "clicked").sum() / (s == "opened").sum())
+    rates = (
+        r.assign(channel=r.campaign_id.map(ch))
+        .groupby("channel")
+        .response_type.apply(lambda s: (s == "clicked").sum() / (s == "opened").sum())
+    )
     if {"search", "display"} <= set(rates.index):
         assert rates["search"] > rates["display"]
 

@@ -24,19 +24,86 @@ REQUIRED = {
     "order_lines": {"order_line_id", "order_id", "product_id", "quantity", "unit_price"},
     "payments": {"payment_id", "order_id", "amount", "payment_status"},
     "campaigns": {"campaign_id", "campaign_name", "start_date"},
-    "campaign_responses": {"response_id", "campaign_id", "customer_id", "response_ts",
-                           "response_type"},
+    "campaign_responses": {
+        "response_id",
+        "campaign_id",
+        "customer_id",
+        "response_ts",
+        "response_type",
+    },
 }
-FOREIGN = {("orders", "customer_id"): "customers", ("order_lines", "order_id"): "orders",
-           ("order_lines", "product_id"): "products", ("payments", "order_id"): "orders",
-           ("campaign_responses", "campaign_id"): "campaigns",
-           ("campaign_responses", "customer_id"): "customers"}
-MONEY = {"unit_cost", "retail_price", "shipping_amount", "tax_amount", "unit_price", "amount",
-         "budget_amount", "discount_amount", "conversion_value"}
-STATES = {"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
-          "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
-          "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
-          "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"}
+FOREIGN = {
+    ("orders", "customer_id"): "customers",
+    ("order_lines", "order_id"): "orders",
+    ("order_lines", "product_id"): "products",
+    ("payments", "order_id"): "orders",
+    ("campaign_responses", "campaign_id"): "campaigns",
+    ("campaign_responses", "customer_id"): "customers",
+}
+MONEY = {
+    "unit_cost",
+    "retail_price",
+    "shipping_amount",
+    "tax_amount",
+    "unit_price",
+    "amount",
+    "budget_amount",
+    "discount_amount",
+    "conversion_value",
+}
+STATES = {
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "DC",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+}
 EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_TS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -65,8 +132,9 @@ def _universe(root: Path) -> dict[str, set[str]]:
     return keys
 
 
-def _value_defect(entity: str, column: str, v: str, batch_end: datetime,
-                  universe: dict[str, set[str]]) -> str | None:
+def _value_defect(
+    entity: str, column: str, v: str, batch_end: datetime, universe: dict[str, set[str]]
+) -> str | None:
     col = ENTITY_BY_NAME[entity].column(column)
     if v == "":
         return "null_required" if column in REQUIRED[entity] else None
@@ -109,8 +177,9 @@ def detect(root: Path) -> dict[str, set[tuple[str, str, int]]]:
     universe = _universe(root)
     found: dict[str, set[tuple[str, str, int]]] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        batch_end = datetime.combine(date.fromisoformat(folder.name),
-                                     datetime.min.time()) + timedelta(days=1)
+        batch_end = datetime.combine(
+            date.fromisoformat(folder.name), datetime.min.time()
+        ) + timedelta(days=1)
         hits = found.setdefault(folder.name, set())
         for path in sorted(folder.glob("*.csv")):
             lines = _lines(path)
@@ -143,8 +212,9 @@ def _manifest_hits(root: Path) -> dict[str, set[tuple[str, str, int]]]:
     out = {}
     for m in sorted(root.glob("*/_manifest.json")):
         data = json.loads(m.read_text())
-        out[m.parent.name] = {(d["kind"], d["entity"], line)
-                              for d in data["defects"] for line in d["lines"]}
+        out[m.parent.name] = {
+            (d["kind"], d["entity"], line) for d in data["defects"] for line in d["lines"]
+        }
     return out
 
 
@@ -152,9 +222,17 @@ def _manifest_hits(root: Path) -> dict[str, set[tuple[str, str, int]]]:
 def dirty(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("dirty")
     # no late arrivals here, so every unresolved reference is an injected orphan
-    generate_landing(GeneratorConfig(scale=0.02, days=3, seed=11,
-                                     dirt_multiplier=DIRT_MULTIPLIER, late_order_rate=0,
-                                     late_customer_rate=0), root)
+    generate_landing(
+        GeneratorConfig(
+            scale=0.02,
+            days=3,
+            seed=11,
+            dirt_multiplier=DIRT_MULTIPLIER,
+            late_order_rate=0,
+            late_customer_rate=0,
+        ),
+        root,
+    )
     return root
 
 
@@ -194,13 +272,20 @@ def test_defect_rates_match_configuration(dirty: Path) -> None:
     for kind, rate in DEFAULT_DIRT_RATES.items():
         eligible = sum(rows[e] for e in TARGETS[kind])
         expected = eligible * rate * DIRT_MULTIPLIER
-        assert abs(counts[kind] - expected) <= 4 * math.sqrt(expected) + 3, (kind, counts[kind],
-                                                                              expected)
+        assert abs(counts[kind] - expected) <= 4 * math.sqrt(expected) + 3, (
+            kind,
+            counts[kind],
+            expected,
+        )
 
 
 def test_clean_run_has_no_defects(tmp_path: Path) -> None:
-    generate_landing(GeneratorConfig(scale=0.02, days=2, seed=11, clean=True,
-                                     late_order_rate=0, late_customer_rate=0), tmp_path)
+    generate_landing(
+        GeneratorConfig(
+            scale=0.02, days=2, seed=11, clean=True, late_order_rate=0, late_customer_rate=0
+        ),
+        tmp_path,
+    )
     assert all(not hits for hits in detect(tmp_path).values())
     for m in tmp_path.glob("*/_manifest.json"):
         assert json.loads(m.read_text())["defects"] == []

@@ -267,13 +267,15 @@ def test_reload_replaces_exactly_that_batch(pg: psycopg.Connection, landing: Pat
     ]
     current = "_load_id not in (select load_id from raw.replaced_loads)"
     batch_2 = pg.execute(
-        f"select order_id from raw.orders where _batch_date = '2025-01-02' and {current}"
-        " order by 1"
+        f"select order_id from raw.orders where _batch_date = '2025-01-02' and {current} order by 1"
     ).fetchall()
     assert [r[0] for r in batch_2] == ["O002", "O004", "O005", "O006", "O007"]
-    assert one(
-        pg, f"select count(*) from raw.customers where _batch_date = '2025-01-02' and {current}"
-    ) == 2
+    assert (
+        one(
+            pg, f"select count(*) from raw.customers where _batch_date = '2025-01-02' and {current}"
+        )
+        == 2
+    )
     # Raw keeps the replaced load's rows as history; replaced_loads says they are not current.
     replaced = pg.execute(
         "select r.entity, r.load_id = m.load_id, r.replaced_by = m.replaced_by"

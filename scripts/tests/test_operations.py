@@ -36,8 +36,13 @@ pytestmark = [pytest.mark.db, pytest.mark.dbt, pytest.mark.slow]
 #: too: every database draws its own key (ensure_pseudonym_key), so two
 #: databases built from the same files never agree on them.
 LOAD_COLUMNS = {
-    "_load_id", "_loaded_at", "load_id", "source_load_id", "dbt_invocation_id",
-    "email_pseudonym", "customer_email_pseudonym",
+    "_load_id",
+    "_loaded_at",
+    "load_id",
+    "source_load_id",
+    "dbt_invocation_id",
+    "email_pseudonym",
+    "customer_email_pseudonym",
 }
 COMPARED = ("raw", "marts", "gold")
 
@@ -231,10 +236,14 @@ def _wait_for_step(conn: db.Connection, step: str, proc: subprocess.Popen) -> No
     while time.monotonic() < deadline:
         with db.connect(conn) as pg:
             exists = pg.execute("select to_regclass('audit.run_log') is not null").fetchone()[0]
-            if exists and pg.execute(
-                "select exists (select from audit.run_log where step = %s and status = 'running')",
-                (step,),
-            ).fetchone()[0]:
+            if (
+                exists
+                and pg.execute(
+                    "select exists (select from audit.run_log"
+                    " where step = %s and status = 'running')",
+                    (step,),
+                ).fetchone()[0]
+            ):
                 return
         if proc.poll() is not None:
             pytest.fail(f"the run ended before {step}: {proc.communicate()}")
@@ -288,7 +297,8 @@ def _kill_and_rerun(
     assert_same_warehouse(warehouse_state(conn), clean)
     one_load_per_file(conn, landing)
     assert query(conn, "select status from audit.runs order by started_at") == [
-        ("abandoned",), ("success",)
+        ("abandoned",),
+        ("success",),
     ]
     assert scalar(conn, "select count(*) from audit.run_log where status = 'running'") == 0
     return again.stdout
@@ -337,7 +347,8 @@ def test_a_run_killed_during_the_build_takes_dbt_with_it_and_is_resumed(
     assert_same_warehouse(warehouse_state(conn), clean)
     one_load_per_file(conn, landing)
     assert query(conn, "select status from audit.runs order by started_at") == [
-        ("abandoned",), ("success",)
+        ("abandoned",),
+        ("success",),
     ]
 
 
@@ -402,8 +413,11 @@ def test_a_backfill_changes_only_what_the_reprocessed_day_touches(
     )  # fmt: skip
     untouched = {
         "marts.fct_orders": lambda r: r[0] not in touched_orders,
-        "marts.fct_order_lines": lambda r: r[1] not in touched_orders
-        and r[0] not in sent["order_lines"] and lines_before[r[0]][2] not in sent["products"],
+        "marts.fct_order_lines": lambda r: (
+            r[1] not in touched_orders
+            and r[0] not in sent["order_lines"]
+            and lines_before[r[0]][2] not in sent["products"]
+        ),
         "marts.fct_payments": lambda r: r[1] not in touched_orders and r[0] not in sent["payments"],
     }
     for table, keep in untouched.items():
@@ -436,8 +450,7 @@ def warehouse_state_with_loads(conn: db.Connection) -> dict[str, set]:
     tables = {
         "marts.fct_orders": "order_id, order_key, order_number, customer_id, customer_key,"
         " order_date, ordered_at, order_status, net_amount, source_load_id",
-        "marts.fct_order_lines": "order_line_id, order_id, product_id, net_amount,"
-        " source_load_id",
+        "marts.fct_order_lines": "order_line_id, order_id, product_id, net_amount, source_load_id",
         "marts.fct_payments": "payment_id, order_id, amount, payment_status, source_load_id",
         "gold.sales_summary_daily": "order_date, order_count, net_revenue, source_load_id,"
         " dbt_invocation_id",

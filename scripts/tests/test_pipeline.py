@@ -104,8 +104,11 @@ def test_after_a_reload_the_next_incremental_build_takes_the_removed_order_out(
     assert run_cli("run", "--landing", str(landing), env=env).returncode == 0
 
     orders = landing / "2025-01-02" / "orders.csv"
-    orders.write_text("".join(line for line in orders.read_text().splitlines(True)
-                              if not line.startswith("O004,")))
+    orders.write_text(
+        "".join(
+            line for line in orders.read_text().splitlines(True) if not line.startswith("O004,")
+        )
+    )
     reload = run_cli("ingest", "--landing", str(landing), "--reload", "2025-01-02", env=env)
     assert reload.returncode == 0, reload.output
     rebuilt = run_cli("run", "--landing", str(landing), env=env)
@@ -115,9 +118,12 @@ def test_after_a_reload_the_next_incremental_build_takes_the_removed_order_out(
 
     with db.connect(fresh_db) as pg:
         ids = [r[0] for r in pg.execute("select order_id from marts.fct_orders order by 1")]
-        builds = [r[0] for r in pg.execute(
-            "select target from audit.run_log where step = 'dbt build' order by log_id"
-        )]
+        builds = [
+            r[0]
+            for r in pg.execute(
+                "select target from audit.run_log where step = 'dbt build' order by log_id"
+            )
+        ]
     assert "O004" not in ids and "O001" in ids
     assert builds == ["build", "build"]  # the third run had nothing new to build
 

@@ -171,8 +171,7 @@ def test_every_raw_and_staging_table_is_profiled(demo: Run) -> None:
     )  # fmt: skip
     loaded = query(
         demo.conn,
-        "select count(*), count(*) - count(email) from raw.customers"
-        " where _load_id = %s",
+        "select count(*), count(*) - count(email) from raw.customers where _load_id = %s",
         (email["latest"]["load_id"],),
     )[0]
     assert (email["latest"]["row_count"], email["latest"]["null_count"]) == loaded

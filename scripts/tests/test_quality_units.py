@@ -59,12 +59,24 @@ def _artifacts() -> Artifacts:
             model,
             base,
             exceptions,
-            test("not_null_fct_orders_order_id", "not_null", model["unique_id"],
-                 [model["unique_id"]], column="order_id", meta={"dimension": "completeness"}),
-            test("dq_orders_exact_duplicates", "failure_rate", exceptions["unique_id"],
-                 [base["unique_id"], exceptions["unique_id"]], meta={"dimension": "uniqueness"}),
-            test("assert_totals", None, None, [model["unique_id"]],
-                 meta={"dimension": "consistency"}),
+            test(
+                "not_null_fct_orders_order_id",
+                "not_null",
+                model["unique_id"],
+                [model["unique_id"]],
+                column="order_id",
+                meta={"dimension": "completeness"},
+            ),
+            test(
+                "dq_orders_exact_duplicates",
+                "failure_rate",
+                exceptions["unique_id"],
+                [base["unique_id"], exceptions["unique_id"]],
+                meta={"dimension": "uniqueness"},
+            ),
+            test(
+                "assert_totals", None, None, [model["unique_id"]], meta={"dimension": "consistency"}
+            ),
         )  # fmt: skip
     }
     results = [
@@ -152,8 +164,10 @@ FILE = "2025-01-02/customers.csv"
 
 def _truth(*defects: tuple[str, str, str, int, str]) -> SourceTruth:
     return SourceTruth(
-        defects=[Defect(BATCH, kind, entity, key, line, column)
-                 for kind, entity, key, line, column in defects],  # fmt: skip
+        defects=[
+            Defect(BATCH, kind, entity, key, line, column)
+            for kind, entity, key, line, column in defects
+        ],  # fmt: skip
         batches=[BATCH],
     )
 

@@ -182,7 +182,6 @@ def _initdb(pgdata: Path, user: str | None, found: secrets.Secrets) -> None:
         pwfile = Path(folder) / "pw"
         pwfile.write_text(found.superuser_password + "\n")
         if user:
-
             entry = pwd.getpwnam(user)
             os.chown(folder, entry.pw_uid, entry.pw_gid)
             os.chown(pwfile, entry.pw_uid, entry.pw_gid)
@@ -274,7 +273,6 @@ def start(pgdata: Path, port: int) -> ServerState:
         sockets.mkdir(exist_ok=True)
         os.chmod(sockets, 0o700)
         if user:
-
             entry = pwd.getpwnam(user)
             os.chown(sockets, entry.pw_uid, entry.pw_gid)
 

@@ -500,7 +500,10 @@ def _job(ctx: Context, command: str, arguments: str, run_id: str) -> tuple[Sessi
 
 
 def _build(
-    job: Job, ctx: Context, dbt_args: list[str], changed_only: bool = False,
+    job: Job,
+    ctx: Context,
+    dbt_args: list[str],
+    changed_only: bool = False,
     full_tests: bool = False,
 ) -> DbtResult:
     return job.build(

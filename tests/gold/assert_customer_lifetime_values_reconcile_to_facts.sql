@@ -21,13 +21,13 @@ order_lines as (
 ),
 
 as_of as (
-    select {{ gold_as_of_date('orders') }}                      as as_of_date
+    select {{ gold_as_of_date('orders') }} as as_of_date
 ),
 
 fact_orders_by_customer as (
     select
         coalesce(orders.customer_id, {{ unknown_member_key() }}) as customer_id,
-        count(*)                                                as order_count
+        count(*)                                                 as order_count
     from orders
     cross join as_of
     where orders.order_date <= as_of.as_of_date
@@ -37,7 +37,7 @@ fact_orders_by_customer as (
 fact_revenue_by_customer as (
     select
         coalesce(order_lines.customer_id, {{ unknown_member_key() }}) as customer_id,
-        sum(order_lines.net_amount)                             as net_revenue
+        sum(order_lines.net_amount)                                   as net_revenue
     from order_lines
     cross join as_of
     where order_lines.order_date <= as_of.as_of_date
@@ -46,12 +46,14 @@ fact_revenue_by_customer as (
 
 per_customer as (
     select
-        coalesce(customer_stats.customer_id, fact_orders_by_customer.customer_id,
-            fact_revenue_by_customer.customer_id)               as customer_id,
-        coalesce(customer_stats.lifetime_value, 0)              as gold_lifetime_value,
-        coalesce(fact_revenue_by_customer.net_revenue, 0)       as fact_net_revenue,
-        coalesce(customer_stats.order_count, 0)                 as gold_order_count,
-        coalesce(fact_orders_by_customer.order_count, 0)        as fact_order_count
+        coalesce(
+            customer_stats.customer_id, fact_orders_by_customer.customer_id,
+            fact_revenue_by_customer.customer_id
+        )                                                 as customer_id,
+        coalesce(customer_stats.lifetime_value, 0)        as gold_lifetime_value,
+        coalesce(fact_revenue_by_customer.net_revenue, 0) as fact_net_revenue,
+        coalesce(customer_stats.order_count, 0)           as gold_order_count,
+        coalesce(fact_orders_by_customer.order_count, 0)  as fact_order_count
     from customer_stats
     full outer join fact_orders_by_customer
         on customer_stats.customer_id = fact_orders_by_customer.customer_id
@@ -62,15 +64,15 @@ per_customer as (
 
 totals as (
     select
-        '<total>'                                               as customer_id,
+        '<total>' as customer_id,
         (select coalesce(sum(lifetime_value), 0) from customer_stats)
-                                                                as gold_lifetime_value,
+            as gold_lifetime_value,
         (select coalesce(sum(net_revenue), 0) from fact_revenue_by_customer)
-                                                                as fact_net_revenue,
+            as fact_net_revenue,
         (select coalesce(sum(order_count), 0) from customer_stats)
-                                                                as gold_order_count,
+            as gold_order_count,
         (select coalesce(sum(order_count), 0) from fact_orders_by_customer)
-                                                                as fact_order_count
+            as fact_order_count
 ),
 
 compared as (

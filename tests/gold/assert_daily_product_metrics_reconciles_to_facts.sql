@@ -17,39 +17,39 @@ order_lines as (
 facts_by_product_day as (
     select
         order_date,
-        coalesce(product_id, {{ unknown_member_key() }})        as product_id,
-        count(*)                                                as line_count,
-        sum(quantity)                                           as units_sold,
-        sum(gross_amount)                                       as gross_revenue,
-        sum(discount_amount)                                    as discount_amount,
-        sum(net_amount)                                         as net_revenue,
-        sum(cost_amount)                                        as cost_amount
+        coalesce(product_id, {{ unknown_member_key() }}) as product_id,
+        count(*)                                         as line_count,
+        sum(quantity)                                    as units_sold,
+        sum(gross_amount)                                as gross_revenue,
+        sum(discount_amount)                             as discount_amount,
+        sum(net_amount)                                  as net_revenue,
+        sum(cost_amount)                                 as cost_amount
     from order_lines
     group by order_date, coalesce(product_id, {{ unknown_member_key() }})
 ),
 
 compared as (
     select
-        coalesce(metrics.order_date, facts.order_date)          as order_date,
-        coalesce(metrics.product_id, facts.product_id)          as product_id,
-        metrics.order_date is null                              as is_missing_in_gold,
-        facts.order_date is null                                as is_missing_in_facts,
-        metrics.line_count                                      as gold_line_count,
-        facts.line_count                                        as fact_line_count,
-        metrics.units_sold                                      as gold_units_sold,
-        facts.units_sold                                        as fact_units_sold,
-        metrics.gross_revenue                                   as gold_gross_revenue,
-        facts.gross_revenue                                     as fact_gross_revenue,
-        metrics.discount_amount                                 as gold_discount_amount,
-        facts.discount_amount                                   as fact_discount_amount,
-        metrics.net_revenue                                     as gold_net_revenue,
-        facts.net_revenue                                       as fact_net_revenue,
-        metrics.cost_amount                                     as gold_cost_amount,
-        facts.cost_amount                                       as fact_cost_amount
+        coalesce(metrics.order_date, facts.order_date) as order_date,
+        coalesce(metrics.product_id, facts.product_id) as product_id,
+        metrics.order_date is null                     as is_missing_in_gold,
+        facts.order_date is null                       as is_missing_in_facts,
+        metrics.line_count                             as gold_line_count,
+        facts.line_count                               as fact_line_count,
+        metrics.units_sold                             as gold_units_sold,
+        facts.units_sold                               as fact_units_sold,
+        metrics.gross_revenue                          as gold_gross_revenue,
+        facts.gross_revenue                            as fact_gross_revenue,
+        metrics.discount_amount                        as gold_discount_amount,
+        facts.discount_amount                          as fact_discount_amount,
+        metrics.net_revenue                            as gold_net_revenue,
+        facts.net_revenue                              as fact_net_revenue,
+        metrics.cost_amount                            as gold_cost_amount,
+        facts.cost_amount                              as fact_cost_amount
     from metrics
     full outer join facts_by_product_day as facts
         on metrics.order_date = facts.order_date
-        and metrics.product_id = facts.product_id
+            and metrics.product_id = facts.product_id
 )
 
 select *

@@ -17,8 +17,9 @@ orders as (
 facts_by_month as (
     select
         cast({{ dbt.date_trunc('month', 'order_date') }} as date) as activity_month,
-        count(distinct customer_id)                             as active_customer_count,
-        count(*)                                                as order_count
+        count(distinct customer_id)
+            as active_customer_count,
+        count(*)                                                  as order_count
     from orders
     group by cast({{ dbt.date_trunc('month', 'order_date') }} as date)
 ),
@@ -26,11 +27,11 @@ facts_by_month as (
 compared as (
     select
         coalesce(active_users.activity_month, facts_by_month.activity_month)
-                                                                as activity_month,
-        coalesce(active_users.active_customer_count, 0) as gold_active_customer_count,
+            as activity_month,
+        coalesce(active_users.active_customer_count, 0)   as gold_active_customer_count,
         coalesce(facts_by_month.active_customer_count, 0) as fact_active_customer_count,
-        coalesce(active_users.order_count, 0)                   as gold_order_count,
-        coalesce(facts_by_month.order_count, 0)                 as fact_order_count
+        coalesce(active_users.order_count, 0)             as gold_order_count,
+        coalesce(facts_by_month.order_count, 0)           as fact_order_count
     from active_users
     full outer join facts_by_month
         on active_users.activity_month = facts_by_month.activity_month

@@ -18,9 +18,9 @@ order_lines as (
 wide_lines as (
     select
         order_line_id,
-        count(*)                                                as row_count,
-        sum(net_amount)                                         as net_amount,
-        sum(quantity)                                           as quantity
+        count(*)        as row_count,
+        sum(net_amount) as net_amount,
+        sum(quantity)   as quantity
     from wide
     group by order_line_id
 ),
@@ -28,13 +28,13 @@ wide_lines as (
 compared as (
     select
         coalesce(order_lines.order_line_id, wide_lines.order_line_id)
-                                                                as order_line_id,
-        coalesce(wide_lines.row_count, 0)                       as wide_row_count,
-        order_lines.order_line_id is not null                   as is_in_facts,
-        wide_lines.net_amount                                   as wide_net_amount,
-        order_lines.net_amount                                  as fact_net_amount,
-        wide_lines.quantity                                     as wide_quantity,
-        order_lines.quantity                                    as fact_quantity
+            as order_line_id,
+        coalesce(wide_lines.row_count, 0)     as wide_row_count,
+        order_lines.order_line_id is not null as is_in_facts,
+        wide_lines.net_amount                 as wide_net_amount,
+        order_lines.net_amount                as fact_net_amount,
+        wide_lines.quantity                   as wide_quantity,
+        order_lines.quantity                  as fact_quantity
     from order_lines
     full outer join wide_lines
         on order_lines.order_line_id = wide_lines.order_line_id

@@ -59,53 +59,55 @@
 with
 
 {% for kind, cases, data_type in kinds %}
-{{ kind }}_cases as (
-    {%- for input, expected in cases %}
-    select
-        '{{ kind }}'                                            as kind,
-        {{ loop.index }}                                        as case_number,
-        cast({{ input }} as {{ dbt.type_string() }})            as input_text,
-        cast({{ expected if expected is not none else 'null' }} as {{ data_type }})
-                                                                as expected_value
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-),
+    {{ kind }}_cases as (
+        {%- for input, expected in cases %}
+            select
+                '{{ kind }}'                                 as kind,
+                {{ loop.index }}                             as case_number,
+                cast({{ input }} as {{ dbt.type_string() }}) as input_text,
+                cast(
+                    {{ expected if expected is not none else 'null' }} as {{ data_type }}
+                )
+                    as expected_value
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+    ),
 
-{{ kind }}_results as (
-    select
-        kind,
-        case_number,
-        input_text,
-        cast(expected_value as {{ dbt.type_string() }})         as expected_text,
-        cast(parsed as {{ dbt.type_string() }})                 as actual_text,
-        case
-            when parsed is null and expected_value is null then 0
-            when parsed = expected_value then 0
-            else 1
-        end                                                     as is_wrong
-    from (
+    {{ kind }}_results as (
         select
-            {{ kind }}_cases.*,
+            kind,
+            case_number,
+            input_text,
+            cast(expected_value as {{ dbt.type_string() }}) as expected_text,
+            cast(parsed as {{ dbt.type_string() }})         as actual_text,
+            case
+                when parsed is null and expected_value is null then 0
+                when parsed = expected_value then 0
+                else 1
+            end                                             as is_wrong
+        from (
+            select
+                {{ kind }}_cases.*,
             {{ {
                 'date': safe_date,
                 'timestamp': safe_timestamp,
                 'numeric': safe_numeric,
                 'integer': safe_integer,
-            }[kind]('input_text') }}                            as parsed
-        from {{ kind }}_cases
-    ) as parsed_cases
-),
+            }[kind]('input_text') }} as parsed
+            from {{ kind }}_cases
+        ) as parsed_cases
+    ),
 
 {% endfor %}
 
 all_results as (
     {%- for kind, cases, data_type in kinds %}
-    select * from {{ kind }}_results
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select * from {{ kind }}_results
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

@@ -21,45 +21,51 @@ customers as (
 changes as (
     -- a staging version starts a dimension version when it is the customer's
     -- first, or when a type-2 attribute differs from the version before it
+    -- (comparisons in brackets: sqlfluff's parser takes no bare `is distinct
+    -- from` in a case)
     select
         customer_id,
         {{ type_2_columns | join(',\n        ') }},
         data_issues,
         updated_at,
         case
-            when lag(updated_at) over (
-                partition by customer_id order by updated_at asc nulls last
-            ) is null then 1
+            when (lag(updated_at) over customer_history) is null then 1
             {%- for column in type_2_columns %}
-            when lag({{ column }}) over (
-                partition by customer_id order by updated_at asc nulls last
-            ) is distinct from {{ column }} then 1
+                when (
+                    (
+                        lag({{ column }}) over customer_history
+                    ) is distinct from {{ column }}
+                )
+                    then 1
             {%- endfor %}
             else 0
-        end                                                     as starts_version
+        end as starts_version
     from customers
+    window customer_history as (
+        partition by customer_id order by updated_at asc nulls last
+    )
 ),
 
 grouped as (
     select
-        changes.*,
+        *,
         sum(starts_version) over (
             partition by customer_id
             order by updated_at asc nulls last
             rows between unbounded preceding and current row
-        )                                                       as version_group
+        ) as version_group
     from changes
 ),
 
 ranked as (
     select
-        grouped.*,
+        *,
         min(updated_at) over (partition by customer_id, version_group)
-                                                                as version_started_at,
+            as version_started_at,
         row_number() over (
             partition by customer_id, version_group
             order by updated_at desc nulls last
-        )                                                       as recency
+        ) as recency
     from grouped
 ),
 
@@ -70,8 +76,8 @@ type_2_versions as (
         customer_id,
         {{ type_2_columns | join(',\n        ') }},
         data_issues,
-        version_started_at                                      as updated_at,
-        updated_at                                              as last_changed_at
+        version_started_at as updated_at,
+        updated_at         as last_changed_at
     from ranked
     where recency = 1
 ),
@@ -107,7 +113,7 @@ final as (
         current_values.registration_date,
         -- address and categories (type 2)
         {%- for column in type_2_columns %}
-        type_2_versions.{{ column }},
+            type_2_versions.{{ column }},
         {%- endfor %}
         -- quality
         type_2_versions.data_issues,

@@ -34,22 +34,26 @@ replaced_loads as (
 
 replaced_rows as (
     {%- for source_name, entity, key, named in entities %}
-    select
-        '{{ entity }}'                                          as entity,
-        {{ clean_text('raw_rows.' ~ key) }}                     as record_id,
-        {%- for reference in references %}
-        {{ clean_text('raw_rows.' ~ named[reference]) if reference in named else 'cast(null as ' ~ dbt.type_string() ~ ')' }}
-                                                                as {{ reference }},
-        {%- endfor %}
-        raw_rows._load_id                                       as replaced_load_id,
-        raw_rows._source_line                                   as source_line,
-        replaced_loads.replaced_by                              as replaced_by_load_id
-    from {{ source(source_name, entity) }} as raw_rows
-    inner join replaced_loads
-        on raw_rows._load_id = replaced_loads.load_id
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ entity }}'                      as entity,
+            {{ clean_text('raw_rows.' ~ key) }} as record_id,
+            {%- for reference in references %}
+                {%- if reference in named %}
+                    {{ clean_text('raw_rows.' ~ named[reference]) }}
+                {%- else %}
+                    cast(null as {{ dbt.type_string() }})
+                {%- endif %}
+                    as {{ reference }},
+            {%- endfor %}
+            raw_rows._load_id                   as replaced_load_id,
+            raw_rows._source_line               as source_line,
+            replaced_loads.replaced_by          as replaced_by_load_id
+        from {{ source(source_name, entity) }} as raw_rows
+        inner join replaced_loads
+            on raw_rows._load_id = replaced_loads.load_id
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

@@ -17,7 +17,7 @@ customers as (
 final as (
     select
         -- keys
-        {{ version_key('customer_id') }}                        as customer_key,
+        {{ version_key('customer_id') }} as customer_key,
         customer_id,
         -- person
         first_name,

@@ -94,63 +94,63 @@ records_to_rebuild as (
 
 {% endif %}
 {% for source_name, entity, key in entities %}
-{{ entity }}_base as (
-    select * from {{ ref('base_' ~ source_name ~ '__' ~ entity) }}
-    {%- if is_incremental() %}
+    {{ entity }}_base as (
+        select * from {{ ref('base_' ~ source_name ~ '__' ~ entity) }}
+        {%- if is_incremental() %}
     where {{ key }} in (
         select record_id from records_to_rebuild where entity = '{{ entity }}'
     )
         -- rows without a key: only those of new loads, once
         or ({{ key }} is null and _load_id > (select load_id from watermark))
     {%- endif %}
-),
+    ),
 
-{{ entity }}_staged as (
-    select * from {{ ref('stg_' ~ source_name ~ '__' ~ entity) }}
-    {%- if is_incremental() %}
+    {{ entity }}_staged as (
+        select * from {{ ref('stg_' ~ source_name ~ '__' ~ entity) }}
+        {%- if is_incremental() %}
     where {{ key }} in (
         select record_id from records_to_rebuild where entity = '{{ entity }}'
     )
     {%- endif %}
-),
+    ),
 
 {% endfor %}
 source_rows as (
     {% for source_name, entity, key in entities %}
-    select
-        '{{ source_name }}'                                     as source_system,
-        '{{ entity }}'                                          as entity,
-        {{ key }}                                               as record_id,
-        updated_at,
-        rejection_reason,
-        _batch_date,
-        _source_file,
-        _source_line,
-        _load_id,
-        _row_hash
-    from {{ entity }}_base
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ source_name }}' as source_system,
+            '{{ entity }}'      as entity,
+            {{ key }}           as record_id,
+            updated_at,
+            rejection_reason,
+            _batch_date,
+            _source_file,
+            _source_line,
+            _load_id,
+            _row_hash
+        from {{ entity }}_base
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 staged_rows as (
     {% for source_name, entity, key in entities %}
-    select
-        '{{ entity }}'                                          as entity,
-        {{ key }}                                               as record_id,
-        updated_at,
-        _load_id,
-        _source_line,
-        _row_hash
-    from {{ entity }}_staged
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ entity }}' as entity,
+            {{ key }}      as record_id,
+            updated_at,
+            _load_id,
+            _source_line,
+            _row_hash
+        from {{ entity }}_staged
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 rejected as (
     select
-        'rejected'                                              as exception_kind,
-        rejection_reason                                        as reason,
+        'rejected'       as exception_kind,
+        rejection_reason as reason,
         source_system,
         entity,
         record_id,
@@ -166,11 +166,11 @@ rejected as (
 
 duplicates as (
     select
-        'duplicate'                                             as exception_kind,
+        'duplicate' as exception_kind,
         case
             when kept_version._row_hash = source_rows._row_hash then 'exact_duplicate'
             else 'same_version_resent'
-        end                                                     as reason,
+        end         as reason,
         source_rows.source_system,
         source_rows.entity,
         source_rows.record_id,
@@ -183,12 +183,12 @@ duplicates as (
     from source_rows
     inner join staged_rows as kept_version
         on source_rows.entity = kept_version.entity
-        and source_rows.record_id = kept_version.record_id
-        and source_rows.updated_at = kept_version.updated_at
+            and source_rows.record_id = kept_version.record_id
+            and source_rows.updated_at = kept_version.updated_at
     left join staged_rows as same_row
         on source_rows.entity = same_row.entity
-        and source_rows._load_id = same_row._load_id
-        and source_rows._source_line = same_row._source_line
+            and source_rows._load_id = same_row._load_id
+            and source_rows._source_line = same_row._source_line
     where source_rows.rejection_reason is null
         and same_row._load_id is null
 ),
@@ -210,14 +210,14 @@ sent_orders as (
 
 orphans as (
     select
-        'orphan'                                                as exception_kind,
+        'orphan'                         as exception_kind,
         case
             when sent_orders.order_id is not null then 'order_rejected'
             else 'order_not_received'
-        end                                                     as reason,
-        'shop'                                                  as source_system,
-        'order_lines'                                           as entity,
-        order_lines_staged.order_line_id                        as record_id,
+        end                              as reason,
+        'shop'                           as source_system,
+        'order_lines'                    as entity,
+        order_lines_staged.order_line_id as record_id,
         order_lines_staged.updated_at,
         order_lines_staged._batch_date,
         order_lines_staged._source_file,
@@ -252,11 +252,11 @@ final as (
         record_id,
         updated_at,
         -- where it came from
-        _batch_date                                             as batch_date,
-        _source_file                                            as source_file,
-        _source_line                                            as source_line,
-        _load_id                                                as load_id,
-        _row_hash                                               as row_hash
+        _batch_date  as batch_date,
+        _source_file as source_file,
+        _source_line as source_line,
+        _load_id     as load_id,
+        _row_hash    as row_hash
     from unioned
 )
 
@@ -289,5 +289,5 @@ final as (
 
 select * from rebuilt
 {% else %}
-select * from final
+    select * from final
 {% endif %}

@@ -31,50 +31,52 @@
 with
 
 {% for source_name, entity in referencing %}
-{{ entity }}_rows as (
-    select * from {{ ref('base_' ~ source_name ~ '__' ~ entity) }}
-    where rejection_reason is null
-),
+    {{ entity }}_rows as (
+        select * from {{ ref('base_' ~ source_name ~ '__' ~ entity) }}
+        where rejection_reason is null
+    ),
 
 {% endfor %}
 {% for target_source, target, column in referenced %}
-staged_{{ target }} as (
-    select distinct {{ column }} as record_id
-    from {{ ref('stg_' ~ target_source ~ '__' ~ target) }}
-),
+    staged_{{ target }} as (
+        select distinct {{ column }} as record_id
+        from {{ ref('stg_' ~ target_source ~ '__' ~ target) }}
+    ),
 
-sent_{{ target }} as (
-    select distinct {{ column }} as record_id
-    from {{ ref('base_' ~ target_source ~ '__' ~ target) }}
-    where {{ column }} is not null
-),
+    sent_{{ target }} as (
+        select distinct {{ column }} as record_id
+        from {{ ref('base_' ~ target_source ~ '__' ~ target) }}
+        where {{ column }} is not null
+    ),
 
 {% endfor %}
 unresolved as (
     {% for source_name, entity, key, column, target_source, target in references %}
-    select
-        '{{ source_name }}'                                     as source_system,
-        '{{ entity }}'                                          as entity,
-        {{ entity }}_rows.{{ key }}                             as record_id,
-        '{{ column }}'                                          as reference_column,
-        '{{ target }}'                                          as referenced_entity,
-        {{ entity }}_rows.{{ column }}                          as referenced_id,
-        case
-            when sent_{{ target }}.record_id is not null then 'referenced_record_rejected'
-            else 'referenced_record_not_received'
-        end                                                     as reason,
-        {{ entity }}_rows._batch_date,
-        {{ entity }}_rows._source_file,
-        {{ entity }}_rows._source_line,
-        {{ entity }}_rows._load_id
-    from {{ entity }}_rows
-    left join staged_{{ target }}
-        on {{ entity }}_rows.{{ column }} = staged_{{ target }}.record_id
-    left join sent_{{ target }}
-        on {{ entity }}_rows.{{ column }} = sent_{{ target }}.record_id
-    where {{ entity }}_rows.{{ column }} is not null
-        and staged_{{ target }}.record_id is null
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ source_name }}'            as source_system,
+            '{{ entity }}'                 as entity,
+            {{ entity }}_rows.{{ key }}    as record_id,
+            '{{ column }}'                 as reference_column,
+            '{{ target }}'                 as referenced_entity,
+            {{ entity }}_rows.{{ column }} as referenced_id,
+            case
+                when
+                    sent_{{ target }}.record_id is not null
+                    then 'referenced_record_rejected'
+                else 'referenced_record_not_received'
+            end                            as reason,
+            {{ entity }}_rows._batch_date,
+            {{ entity }}_rows._source_file,
+            {{ entity }}_rows._source_line,
+            {{ entity }}_rows._load_id
+        from {{ entity }}_rows
+        left join staged_{{ target }}
+            on {{ entity }}_rows.{{ column }} = staged_{{ target }}.record_id
+        left join sent_{{ target }}
+            on {{ entity }}_rows.{{ column }} = sent_{{ target }}.record_id
+        where {{ entity }}_rows.{{ column }} is not null
+            and staged_{{ target }}.record_id is null
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -89,10 +91,10 @@ final as (
         referenced_id,
         reason,
         -- where it came from
-        _batch_date                                             as batch_date,
-        _source_file                                            as source_file,
-        _source_line                                            as source_line,
-        _load_id                                                as load_id
+        _batch_date  as batch_date,
+        _source_file as source_file,
+        _source_line as source_line,
+        _load_id     as load_id
     from unresolved
 )
 
