@@ -55,10 +55,14 @@ demo: demo-data
 	@echo "  plain dbt, psql: eval \"\$$($(WAREHOUSE) env)\"   (then dbt build, psql ...)"
 	@echo "  stop the server: $(WAREHOUSE) db stop"
 
-# pytest measures the Python package's coverage (the CLI's subprocesses too),
+# The linters first (make lint), on the server the tests use (conftest.py: their
+# own embedded one, unless PGHOST names one), never the demo's. Then pytest,
+# which measures the Python package's coverage (the CLI's subprocesses too),
 # prints it and fails under 85 % ([tool.coverage] in pyproject.toml).
 test: setup
-	$(BIN)/ruff check scripts
+	$(if $(PGHOST),,WAREHOUSE_HOME=$${WAREHOUSE_HOME:-.warehouse/test} \
+	    WAREHOUSE_PG_PORT=$${WAREHOUSE_PG_PORT:-55433}) DBT_TARGET=$${DBT_TARGET:-ci} \
+	    $(MAKE) --no-print-directory lint
 	$(BIN)/pytest --cov --cov-report=term
 
 # The house style: ruff for Python, sqlfluff (.sqlfluff: postgres, dbt templater)

@@ -74,8 +74,9 @@ final as (
         pairs.product_b_id,
         product_b.product_name as product_b_name,
         pairs.orders_together,
+        -- support: the market-basket measure's own name, a keyword to sqlfluff
         {{ gold_safe_divide('pairs.orders_together', 'basket_count.basket_count') }}
-            as support,  -- noqa: RF04 (the market-basket measure's own name)
+            as support,  -- noqa: RF04
         {{ gold_safe_divide('pairs.orders_together', 'baskets_a.basket_count') }}
             as confidence_a_to_b,
         {{ gold_safe_divide(
