@@ -135,8 +135,16 @@ def _edit(path: Path, old: str, new: str) -> str:
     return text
 
 
-_LAST = "        '{{ invocation_id }}'" + " " * 35 + "as dbt_invocation_id"
-NEW_COLUMN_SQL = (f"{_LAST}\n", f"{_LAST},\n        1 as new_column\n")
+#: The model's last column, however its alias is aligned.
+_LAST = re.compile(r"^( +'\{\{ invocation_id \}\}' +as dbt_invocation_id)$", re.MULTILINE)
+
+
+def _add_column(path: Path) -> str:
+    """``1 as new_column`` after the model's last column; the text before."""
+    text = path.read_text()
+    assert len(_LAST.findall(text)) == 1, _LAST.pattern
+    path.write_text(_LAST.sub(r"\1,\n        1 as new_column", text))
+    return text
 
 
 def _stderr(result: CliResult) -> str:
@@ -157,7 +165,7 @@ NEW_COLUMN_YML = (_LAST_YML, f"{_LAST_YML}      - name: new_column\n        data
 def test_a_new_column_in_an_incremental_gold_model_names_the_full_refresh(built: Built) -> None:
     model = built.project / "models" / "gold" / "sales_summary_daily.sql"
     contract = built.project / "models" / "gold" / "_gold__models.yml"
-    original = _edit(model, *NEW_COLUMN_SQL)
+    original = _add_column(model)
     fix = "warehouse build --full-refresh --select sales_summary_daily+"
     try:
         # the SQL alone: the enforced contract refuses it, and says where to add the column
