@@ -17,6 +17,7 @@ from warehouse.contract import CONTRACT_VERSION, ENTITIES, ENTITY_BY_NAME
 from warehouse.generate import DEFAULT_DIRT_RATES, GeneratorConfig, generate_landing
 
 # The rules below are this test's own reading of the contract, not the generator's.
+# fmt: off
 REQUIRED = {
     "customers": {"customer_id", "email", "last_name", "registration_date"},
     "products": {"product_id", "product_name", "retail_price"},
@@ -24,86 +25,20 @@ REQUIRED = {
     "order_lines": {"order_line_id", "order_id", "product_id", "quantity", "unit_price"},
     "payments": {"payment_id", "order_id", "amount", "payment_status"},
     "campaigns": {"campaign_id", "campaign_name", "start_date"},
-    "campaign_responses": {
-        "response_id",
-        "campaign_id",
-        "customer_id",
-        "response_ts",
-        "response_type",
-    },
+    "campaign_responses": {"response_id", "campaign_id", "customer_id", "response_ts",
+                           "response_type"},
 }
-FOREIGN = {
-    ("orders", "customer_id"): "customers",
-    ("order_lines", "order_id"): "orders",
-    ("order_lines", "product_id"): "products",
-    ("payments", "order_id"): "orders",
-    ("campaign_responses", "campaign_id"): "campaigns",
-    ("campaign_responses", "customer_id"): "customers",
-}
-MONEY = {
-    "unit_cost",
-    "retail_price",
-    "shipping_amount",
-    "tax_amount",
-    "unit_price",
-    "amount",
-    "budget_amount",
-    "discount_amount",
-    "conversion_value",
-}
-STATES = {
-    "AL",
-    "AK",
-    "AZ",
-    "AR",
-    "CA",
-    "CO",
-    "CT",
-    "DE",
-    "DC",
-    "FL",
-    "GA",
-    "HI",
-    "ID",
-    "IL",
-    "IN",
-    "IA",
-    "KS",
-    "KY",
-    "LA",
-    "ME",
-    "MD",
-    "MA",
-    "MI",
-    "MN",
-    "MS",
-    "MO",
-    "MT",
-    "NE",
-    "NV",
-    "NH",
-    "NJ",
-    "NM",
-    "NY",
-    "NC",
-    "ND",
-    "OH",
-    "OK",
-    "OR",
-    "PA",
-    "RI",
-    "SC",
-    "SD",
-    "TN",
-    "TX",
-    "UT",
-    "VT",
-    "VA",
-    "WA",
-    "WV",
-    "WI",
-    "WY",
-}
+FOREIGN = {("orders", "customer_id"): "customers", ("order_lines", "order_id"): "orders",
+           ("order_lines", "product_id"): "products", ("payments", "order_id"): "orders",
+           ("campaign_responses", "campaign_id"): "campaigns",
+           ("campaign_responses", "customer_id"): "customers"}
+MONEY = {"unit_cost", "retail_price", "shipping_amount", "tax_amount", "unit_price", "amount",
+         "budget_amount", "discount_amount", "conversion_value"}
+STATES = {"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+          "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+          "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+          "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"}
+# fmt: on
 EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_TS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")

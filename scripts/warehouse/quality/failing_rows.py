@@ -19,12 +19,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from warehouse.dbt_runner import CEILING_SETTING
 from warehouse.quality.artifacts import Artifacts
 
 #: The statuses whose failing rows are worth keeping (error: the query failed).
 KEEP = frozenset({"warn", "fail"})
-#: The session setting the build's SQL reads its load ceiling from (macro load_ceiling).
-CEILING_SETTING = "warehouse.load_ceiling"
 
 
 def _tests(artifacts: Artifacts) -> list[tuple[dict[str, Any], dict[str, Any]]]:
