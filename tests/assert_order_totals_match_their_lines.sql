@@ -1,13 +1,22 @@
-{#- Every order's line count and amounts equal the sums of its fct_order_lines rows. -#}
+{#-
+    Every order's line count and amounts equal the sums of its fct_order_lines
+    rows. A daily build compares the orders it changed (where_key_changed).
+-#}
 
 with
 
+{%- set changed_orders = where_key_changed('order_id', [
+    [ref('fct_orders'), 'order_id'], [ref('fct_order_lines'), 'order_id'],
+]) %}
+
 orders as (
     select * from {{ ref('fct_orders') }}
+    {{ changed_orders }}
 ),
 
 order_lines as (
     select * from {{ ref('fct_order_lines') }}
+    {{ changed_orders }}
 ),
 
 line_totals as (

@@ -121,3 +121,26 @@
     {%- set value = found.columns[0].values()[0] if found and found.rows | length else none -%}
     {{ return(none if value is none else value | int) }}
 {%- endmacro %}
+
+{#-
+    The same limit for a singular test that compares facts and gold key by key:
+    on a daily build, `where <key> in (...)`, the keys of the rows the build
+    changed (source_load_id above the ceiling) in any of the tables compared,
+    each given as [relation, its key column]; nothing on a whole build. A key
+    changed in one table is compared on both sides, so a row added, lost or
+    changed on one side fails as it does on the whole table; what no changed
+    row points to is left to the weekly full test.
+-#}
+{% macro where_key_changed(key, tables) -%}
+    {%- set since = tests_since_load() if execute else none -%}
+    {%- if since is not none -%}
+        {%- set changed_keys -%}
+            {%- for relation, column in tables -%}
+                select {{ column }} from {{ relation }} where source_load_id > {{ since }}
+                {%- if not loop.last %} union {% endif -%}
+            {%- endfor -%}
+        {%- endset -%}
+        where {{ key }} in ({{ changed_keys }})
+        /* changed rows: {{ key }} of the rows loaded after {{ since }} */
+    {%- endif -%}
+{%- endmacro %}

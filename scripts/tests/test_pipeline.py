@@ -179,9 +179,12 @@ def test_with_nothing_new_a_build_runs_only_what_changed_in_the_project(
     # read what the build changed, do not see it; the weekly full test does
     with db.connect(fresh_db, autocommit=True) as pg:
         ceiling = one(pg, "select max(load_id) from audit.load_manifest")
+        first_order, status = pg.execute(
+            "select order_id, order_status from staging.stg_shop__orders order by order_id limit 1"
+        ).fetchone()
         pg.execute(
-            "update staging.stg_shop__orders set order_status = null"
-            " where order_id = (select min(order_id) from staging.stg_shop__orders)"
+            "update staging.stg_shop__orders set order_status = null where order_id = %s",
+            (first_order,),
         )
 
     # one more line in a new batch: every model reads the new load again
@@ -192,6 +195,17 @@ def test_with_nothing_new_a_build_runs_only_what_changed_in_the_project(
     later.mkdir()
     header, first = (newest / "customers.csv").read_text().splitlines()[:2]
     (later / "customers.csv").write_text(f"{header}\n{first}\n")
+    # and an old order's total goes wrong (not one of that customer's orders):
+    # the daily reconciliation compares the orders the build changed only
+    assert header.split(",")[0] == "customer_id"
+    with db.connect(fresh_db, autocommit=True) as pg:
+        pg.execute(
+            "update marts.fct_orders set gross_amount = gross_amount + 0.01,"
+            " net_amount = net_amount + 0.01, order_total_amount = order_total_amount + 0.01"
+            " where order_id = ("
+            " select min(order_id) from marts.fct_orders where customer_id <> %s)",
+            (first.split(",")[0],),
+        )
     assert run_cli("ingest", "--landing", str(extra), env=env).returncode == 0
     whole = run_cli("build", env=env)
     assert whole.returncode == 0, whole.output
@@ -207,6 +221,11 @@ def test_with_nothing_new_a_build_runs_only_what_changed_in_the_project(
         / "shop" / "_shop__models.yml" / "not_null_stg_shop__orders_order_status.sql"
     ).read_text()  # fmt: skip
     assert f"_load_id > {ceiling}" in compiled
+    singular = (
+        Path(details["target_dir"]) / "compiled" / "ecommerce_warehouse" / "tests"
+        / "assert_order_totals_match_their_lines.sql"
+    ).read_text()  # fmt: skip
+    assert f"source_load_id > {ceiling}" in singular
     with db.connect(fresh_db) as pg:
         # the quality report counts the rows each test read: the day's one customer
         invocation = json.loads((Path(details["target_dir"]) / "run_results.json").read_text())
@@ -224,3 +243,16 @@ def test_with_nothing_new_a_build_runs_only_what_changed_in_the_project(
     failed = " ".join(weekly.output.split())
     assert "not_null_stg_shop__orders_order_status" in failed
     assert "Got 1 result, configured to fail if != 0" in failed
+
+    # that failure skips what reads the orders; once it is mended, the weekly
+    # reconciliation finds the order whose total went wrong
+    with db.connect(fresh_db, autocommit=True) as pg:
+        pg.execute(
+            "update staging.stg_shop__orders set order_status = %s where order_id = %s",
+            (status, first_order),
+        )
+    weekly = run_cli("build", "--full-tests", env=env)
+    assert weekly.returncode == 1
+    failed = " ".join(weekly.output.split())
+    assert "assert_order_totals_match_their_lines" in failed
+    assert "not_null_stg_shop__orders_order_status" not in failed

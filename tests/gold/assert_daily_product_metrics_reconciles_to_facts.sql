@@ -1,17 +1,24 @@
 {#-
     Every (day, product) of daily_product_metrics holds exactly the facts' lines,
     units, gross, discount, net revenue and cost of that product that day, to the
-    cent; a pair on one side only fails. Returns the pairs that disagree.
+    cent; a pair on one side only fails. Returns the pairs that disagree. A
+    daily build compares the days it changed (where_key_changed).
 -#}
 
 with
 
+{%- set changed_days = where_key_changed('order_date', [
+    [ref('daily_product_metrics'), 'order_date'], [ref('fct_order_lines'), 'order_date'],
+]) %}
+
 metrics as (
     select * from {{ ref('daily_product_metrics') }}
+    {{ changed_days }}
 ),
 
 order_lines as (
     select * from {{ ref('fct_order_lines') }}
+    {{ changed_days }}
 ),
 
 facts_by_product_day as (

@@ -2,17 +2,24 @@
     Every order line of fct_order_lines appears exactly once in
     reporting_sales_wide, with the same net amount to the cent, and the wide
     table holds nothing else. Returns the lines that are missing, doubled,
-    extra or different.
+    extra or different. A daily build compares the lines it changed
+    (where_key_changed).
 -#}
 
 with
 
+{%- set changed_lines = where_key_changed('order_line_id', [
+    [ref('reporting_sales_wide'), 'order_line_id'], [ref('fct_order_lines'), 'order_line_id'],
+]) %}
+
 wide as (
     select * from {{ ref('reporting_sales_wide') }}
+    {{ changed_lines }}
 ),
 
 order_lines as (
     select * from {{ ref('fct_order_lines') }}
+    {{ changed_lines }}
 ),
 
 wide_lines as (
