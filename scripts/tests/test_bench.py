@@ -74,3 +74,21 @@ def test_a_step_growing_faster_than_the_data_is_named() -> None:
         "- **first build** grows faster than the data from scale 1 to 10: "
         "22.5 × the time for 10 × the data."
     ]
+
+
+def test_the_space_report_names_the_largest_tables_and_their_share() -> None:
+    sizes = {
+        "database_bytes": 1000 * 2**20,
+        "csv_bytes": 100 * 2**20,
+        "schemas": [],
+        "relations": [
+            {"relation": "gold.wide", "table_bytes": 200 * 2**20, "index_bytes": 50 * 2**20,
+             "rows": 2**20},
+            {"relation": "raw.empty", "table_bytes": 8192, "index_bytes": 0, "rows": 0},
+        ],
+    }  # fmt: skip
+    lines = report.largest_relations(sizes)
+    assert "| gold.wide | 200.0 MB | 50.0 MB | 1,048,576 | 200 | 25% |" in lines
+    assert "| raw.empty | 0.0 MB | 0.0 MB | 0 |  | 0% |" in lines
+    # results measured before the bench recorded the tables
+    assert report.largest_relations({k: v for k, v in sizes.items() if k != "relations"}) == []

@@ -42,6 +42,10 @@ def hold_back_last_day(landing: Path, held: Path) -> Path:
     return folder
 
 
+#: How many of the largest tables the space report names.
+LARGEST_RELATIONS = 12
+
+
 @dataclass
 class Database:
     """A benchmark database on the warehouse's server, and the environment
@@ -91,10 +95,23 @@ class Database:
                 " and n.nspname not in ('pg_catalog', 'information_schema')"
                 " group by 1 order by 2 + 3 desc"
             ).fetchall()
+            largest = pg.execute(
+                "select n.nspname || '.' || c.relname, pg_table_size(c.oid),"
+                " pg_indexes_size(c.oid), greatest(c.reltuples, 0)::bigint"
+                " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                " where c.relkind in ('r', 'm', 'p')"
+                " and n.nspname not in ('pg_catalog', 'information_schema')"
+                " order by pg_total_relation_size(c.oid) desc limit %s",
+                (LARGEST_RELATIONS,),
+            ).fetchall()
         return {
             "database_bytes": total,
             "schemas": [
                 {"schema": s, "table_bytes": int(t), "index_bytes": int(i)} for s, t, i in schemas
+            ],
+            "relations": [
+                {"relation": r, "table_bytes": int(t), "index_bytes": int(i), "rows": int(n)}
+                for r, t, i, n in largest
             ],
         }
 

@@ -169,6 +169,7 @@ def scale_section(result: dict) -> list[str]:
             f"| {schema['schema']} | {schema['table_bytes'] / MB:,.1f} MB | "
             f"{schema['index_bytes'] / MB:,.1f} MB |"
         )
+    lines += largest_relations(sizes)
     generation = result["generation"]
     lines += [
         "",
@@ -178,6 +179,32 @@ def scale_section(result: dict) -> list[str]:
         f"({generation['faker_loop_rows_per_s']:,.0f} rows/s).",
         "",
     ]
+    return lines
+
+
+SPACE_LINK = "[what each layer keeps](models.md#space)"
+
+
+def largest_relations(sizes: dict) -> list[str]:
+    """The tables that take the most space, with their share of the database
+    and bytes per row (results measured before the bench recorded them have none)."""
+    relations = sizes.get("relations")
+    if not relations:
+        return []
+    lines = [
+        "",
+        f"The {len(relations)} largest tables (why: {SPACE_LINK}):",
+        "",
+        "| table | table | indexes | rows | bytes per row | share of the database |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in relations:
+        total = r["table_bytes"] + r["index_bytes"]
+        per_row = f"{r['table_bytes'] / r['rows']:,.0f}" if r["rows"] else ""
+        lines.append(
+            f"| {r['relation']} | {r['table_bytes'] / MB:,.1f} MB | {r['index_bytes'] / MB:,.1f} MB"
+            f" | {r['rows']:,} | {per_row} | {total / sizes['database_bytes']:.0%} |"
+        )
     return lines
 
 
