@@ -113,3 +113,11 @@ def stop(session: Any) -> None:
             proc.wait()
     SparkContext._gateway = None
     SparkContext._jvm = None
+
+
+def jvm_process() -> Any:
+    """The JVM process of this process's session (None without one)."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    return getattr(gateway, "proc", None) if gateway is not None else None
