@@ -33,6 +33,8 @@ def default_parameters(folder: Path) -> dict[str, str]:
             f"jdbc:derby:;databaseName={folder / 'metastore_db'};create=true"
         ),
         "spark.sql.session.timeZone": "UTC",
+        # Derby's log beside its metastore, not in the working folder
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={folder}",
     }
 
 
