@@ -261,3 +261,18 @@ def test_cli_ingest_status_and_url_on_duckdb(tmp_path: Path) -> None:
     assert "works on PostgreSQL only, not on duckdb" in refused.stderr
     unknown = run_cli("ingest", "--engine", "oracle", env=env)
     assert unknown.returncode == 1 and "not an engine" in unknown.stderr
+
+
+def test_spark_table_layouts_without_spark() -> None:
+    """The Spark store's DDL, checked without starting Spark."""
+    from warehouse.engines import spark_store
+
+    orders = ENTITY_BY_NAME["orders"]
+    types = spark_store.raw_types(orders)
+    assert list(types) == [*orders.column_names, *spark_store.METADATA_TYPES]
+    assert types["_source_line"] == "bigint" and types["order_id"] == "string"
+    ddl = spark_store.table_ddl("raw.orders", types)
+    assert ddl.startswith("create table if not exists raw.orders (`order_id` string,")
+    assert ddl.endswith("`_extra_columns` string) using parquet")
+    assert spark_store.ddl_schema({"a`b": "bigint"}) == "`a``b` bigint"
+    assert spark_store.quote_ident("x") == "`x`"
