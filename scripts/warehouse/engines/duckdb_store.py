@@ -19,7 +19,7 @@ METADATA_TYPES = {
     "_source_file": "varchar",
     "_source_line": "bigint",
     "_load_id": "bigint",
-    "_loaded_at": "timestamptz",
+    "_loaded_at": "timestamp",  # UTC, as dbt's placeholders (warehouse_data_type)
     "_row_hash": "varchar",
     "_extra_columns": "varchar",
 }
@@ -29,20 +29,20 @@ create table if not exists audit.load_manifest (
     load_id bigint primary key, batch_date date not null, entity varchar not null,
     file_path varchar not null, file_size bigint not null, content_hash varchar not null,
     data_lines bigint, rows_loaded bigint, rows_quarantined bigint, status varchar not null,
-    load_path varchar, drift varchar, error varchar, started_at timestamptz not null,
-    finished_at timestamptz not null, replaced_by bigint, source_path varchar,
+    load_path varchar, drift varchar, error varchar, started_at timestamp not null,
+    finished_at timestamp not null, replaced_by bigint, source_path varchar,
     late_batch boolean not null default false
 );
 create table if not exists audit.quarantine (
     quarantine_id bigint, load_id bigint not null, batch_date date not null,
     entity varchar not null, file_path varchar not null, line_number bigint not null,
-    reason varchar not null, raw_line varchar not null, quarantined_at timestamptz not null,
+    reason varchar not null, raw_line varchar not null, quarantined_at timestamp not null,
     byte_offset bigint
 );
 create schema if not exists raw;
 create table if not exists raw.replaced_loads (
     load_id bigint not null, entity varchar not null, replaced_by bigint not null,
-    replaced_at timestamptz not null
+    replaced_at timestamp not null
 );
 """
 
@@ -241,7 +241,7 @@ class DuckDBStore:
 
     def replace_loads(self, entity: str, load_ids: tuple[int, ...], replaced_by: int) -> None:
         self.conn.executemany(
-            "insert into raw.replaced_loads values (?, ?, ?, now())",
+            "insert into raw.replaced_loads values (?, ?, ?, now()::timestamp)",
             [(load_id, entity, replaced_by) for load_id in load_ids],
         )
         self.conn.execute(
