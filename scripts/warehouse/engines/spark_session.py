@@ -58,7 +58,7 @@ def profile_parameters(profile_text: str, env: Mapping[str, str]) -> dict[str, s
 
 def session_parameters(settings: Settings) -> dict[str, str]:
     """The loader's settings: the profile's where it has them, else the defaults;
-    the Spark UI off (nothing here looks at it)."""
+    the Spark UI and its console progress bars off (nothing here looks at them)."""
     folder = spark_dir(settings)
     env = {**os.environ, SPARK_DIR_VARIABLE: str(folder)}
     from_profile = None
@@ -66,6 +66,7 @@ def session_parameters(settings: Settings) -> dict[str, str]:
         from_profile = profile_parameters(settings.profiles_example.read_text(), env)
     return {
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",  # the command shows its own
         **default_parameters(folder),
         **(from_profile or {}),
     }
