@@ -46,6 +46,7 @@ def hostile_landing(root: Path) -> Path:
         text.encode() + b"O010,SO-\xff,C001,a,b,c,d,e,f,g\n" + b"O011,SO-\x00,C001,a,b,c,d,e,f,g\n"
     )
     raw += order(12).encode() + b"\r\n" + order(13).encode() + b"\r\n"
+    raw += b'O016,"SO-16\r\nsecond line",C001,2024-06-01,placed,web,USD,1,1,x\r\n'  # kept
     raw += b"O014,SO-14\r,C001,a,b,c,d,e,f,g\n" + order(15).encode()  # no final line end
     (first / "orders.csv").write_bytes(raw)
     customers = [

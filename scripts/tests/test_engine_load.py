@@ -72,6 +72,8 @@ def test_duckdb_reads_lines_as_postgresql_does(tmp_path: Path, pg: psycopg.Conne
             " ('O002', 'O003', 'O006') order by order_id"
         ).fetchall()
         assert values == [(None, "SO-2"), ("", "SO-3"), ("1", "SO-6\nsecond line")]
+        crlf = conn.execute("select order_number from raw.orders where order_id = 'O016'")
+        assert crlf.fetchone() == ("SO-16\r\nsecond line",)
 
 
 def _typed(row: tuple, columns: list[str]) -> tuple:
@@ -138,7 +140,7 @@ def test_changed_file_refused_then_reloaded(tmp_path: Path) -> None:
         ).fetchone()
         assert statuses == ("replaced", done.load_id)
         # raw keeps the replaced load's rows as history
-        assert store.conn.execute("select count(*) from raw.orders").fetchone()[0] == 10 + 2 + 3
+        assert store.conn.execute("select count(*) from raw.orders").fetchone()[0] == 11 + 2 + 3
 
 
 def engines_date(text: str):  # noqa: ANN201 - a date
@@ -254,7 +256,7 @@ def test_cli_ingest_status_and_url_on_duckdb(tmp_path: Path) -> None:
     status = run_cli("status", "--engine", "duckdb", "--landing", str(landing), env=env)
     assert status.returncode == 0 and "orders" in status.output and "pending: none" in status.output
     with duckdb.connect(str(path), read_only=True) as conn:
-        assert conn.execute("select count(*) from raw.orders").fetchone()[0] == 12
+        assert conn.execute("select count(*) from raw.orders").fetchone()[0] == 13
     refused = run_cli("db", "start", env={**env, "WAREHOUSE_ENGINE": "duckdb"})
     assert refused.returncode == 1
     assert refused.stderr.strip().count("\n") == 0

@@ -28,6 +28,7 @@ class Part:
     path: Path
     lines: list[int] = field(default_factory=list)
     contiguous: bool = False  # the records are on lines 2, 3, ...: no list needed
+    crlf: bool = False  # its records end with CRLF (a reader may need to be told)
 
     @property
     def records(self) -> int:
@@ -100,7 +101,7 @@ def read_file(file: LandingFile, work_dir: Path) -> FileReading:
             part = parts.get(event.crlf)
             if part is None:
                 path = work_dir / f"{file.entity.name}-{'crlf' if event.crlf else 'lf'}.csv"
-                part = parts[event.crlf] = Part(path)
+                part = parts[event.crlf] = Part(path, crlf=event.crlf)
                 handles[event.crlf] = path.open("wb")
                 handles[event.crlf].write(_header_line(header, event.crlf))
             handles[event.crlf].write(event.data)
@@ -117,7 +118,7 @@ def read_file(file: LandingFile, work_dir: Path) -> FileReading:
     if whole:
         only = next(iter(parts.values()))
         only.path.unlink()
-        read_parts = [Part(file.source, only.lines, contiguous=True)]
+        read_parts = [Part(file.source, only.lines, contiguous=True, crlf=only.crlf)]
     else:
         read_parts = [part for part in parts.values() if part.lines]
     return FileReading(

@@ -221,6 +221,8 @@ class SparkStore:
             mode="FAILFAST",
             encoding="UTF-8",
             enforceSchema=True,
+            # told, the reader keeps a quoted CRLF as it is (as PostgreSQL does)
+            lineSep="\r\n" if part.crlf else "\n",
         )
         # multiLine reads a file whole, in one partition: the id is the record's place
         frame = frame.coalesce(1).withColumn("_n", F.monotonically_increasing_id())
