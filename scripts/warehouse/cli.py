@@ -331,8 +331,6 @@ def _local_build(engine: str, dbt_args: list[str], full_tests: bool) -> None:
     settings = load_settings()
     args = dbt_args if full_tests else [*dbt_args, *pipeline.WITHOUT_UNIT_TESTS]
     output.console.rule(f"dbt build on {engine}")
-    if engine == engines.SPARK:
-        output.console.print(engine_runner.SPARK_SNAPSHOTS, highlight=False, soft_wrap=True)
     result = engine_runner.build(engine, settings, args)
     if result.returncode != 0:
         raise engines.EngineError(

@@ -18,13 +18,6 @@ from warehouse.engines.local import Store, ingest_landing
 from warehouse.ingest.results import FileResult, IngestResult
 from warehouse.landing import LandingError, discover
 
-#: What a Spark build leaves out, said before it starts.
-SPARK_SNAPSHOTS = (
-    "spark: the snapshots (snp_crm__customers, snp_catalog__products) are skipped: they "
-    "need a table format that can MERGE (Delta, Iceberg or Hudi); docs/engines.md says "
-    "how to enable one"
-)
-
 
 @contextmanager
 def open_store(engine: str, settings: Settings) -> Iterator[Any]:
