@@ -23,10 +23,13 @@
     end), '')
 {%- endmacro %}
 
+{#- sequence(1, 0) counts down on Spark, hence greatest; NULL stays NULL. -#}
 {% macro spark__capitalise_words(value) -%}
-    array_join(transform(sequence(1, greatest({{ dbt.length(value) }}, 1)), i -> case
-        when i = 1 or not substr({{ value }}, i - 1, 1) rlike '[A-Za-z0-9]'
-            then upper(substr({{ value }}, i, 1))
-        else lower(substr({{ value }}, i, 1))
-    end), '')
+    case when {{ value }} is not null then array_join(transform(
+        sequence(1, greatest({{ dbt.length(value) }}, 1)), i -> case
+            when i = 1 or not substr({{ value }}, i - 1, 1) rlike '[A-Za-z0-9]'
+                then upper(substr({{ value }}, i, 1))
+            else lower(substr({{ value }}, i, 1))
+        end
+    ), '') end
 {%- endmacro %}
