@@ -24,7 +24,7 @@ help:
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: python3.11 (or python3) not found: install Python 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,semantic,orchestration]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,semantic,orchestration,spark]'
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -58,12 +58,13 @@ demo: demo-data
 # The linters first (make lint), on the server the tests use (conftest.py: their
 # own embedded one, unless PGHOST names one), never the demo's. Then pytest,
 # which measures the Python package's coverage (the CLI's subprocesses too),
-# prints it and fails under 85 % ([tool.coverage] in pyproject.toml).
+# prints it and fails under 85 % ([tool.coverage] in pyproject.toml). The tests
+# marked spark (Java 17, a JVM per test) are left to .ci/run.
 test: setup
 	$(if $(PGHOST),,WAREHOUSE_HOME=$${WAREHOUSE_HOME:-.warehouse/test} \
 	    WAREHOUSE_PG_PORT=$${WAREHOUSE_PG_PORT:-55433}) DBT_TARGET=$${DBT_TARGET:-ci} \
 	    $(MAKE) --no-print-directory lint
-	$(BIN)/pytest --cov --cov-report=term
+	$(BIN)/pytest --cov --cov-report=term -m "not spark"
 
 # The house style: ruff for Python, sqlfluff (.sqlfluff: postgres, dbt templater)
 # for SQL. The dbt templater compiles each model, so the database is started.

@@ -132,3 +132,14 @@
 {% macro postgres__utc_from_offset_timestamp(value) -%}
     (cast({{ value }} as timestamptz) at time zone 'UTC')
 {%- endmacro %}
+
+{#- DuckDB reads the offset as a timestamptz (ICU) and converts it to UTC. -#}
+{% macro duckdb__utc_from_offset_timestamp(value) -%}
+    cast(cast({{ value }} as timestamptz) at time zone 'UTC' as timestamp)
+{%- endmacro %}
+
+{#- Spark's timestamp is an instant shown in the session time zone, UTC here
+    (spark.sql.session.timeZone, docs/engines.md): the cast applies the offset. -#}
+{% macro spark__utc_from_offset_timestamp(value) -%}
+    cast({{ value }} as timestamp)
+{%- endmacro %}

@@ -7,7 +7,7 @@
     case
         when {{ clean_text(column) }} = upper({{ clean_text(column) }})
             or {{ clean_text(column) }} = lower({{ clean_text(column) }})
-            then initcap({{ clean_text(column) }})
+            then {{ capitalise_words(clean_text(column)) }}
         else {{ clean_text(column) }}
     end
 {%- endmacro %}

@@ -10,7 +10,7 @@
 {% macro gold_order_counts() -%}
     count(*)                                                    as order_count,
     {%- for outcome in ['cancelled', 'returned'] %}
-    sum(case when order_status = '{{ outcome }}' then 1 else 0 end)
+    {{ bigint_sum("case when order_status = '" ~ outcome ~ "' then 1 else 0 end") }}
                                                                 as {{ outcome }}_order_count
     {{- ',' if not loop.last }}
     {%- endfor %}
@@ -19,7 +19,7 @@
 {#- Aggregates over fct_order_lines rows: units_sold, gross_revenue,
     discount_amount, net_revenue. -#}
 {% macro gold_line_revenue() -%}
-    sum(quantity)                                               as units_sold,
+    {{ bigint_sum('quantity') }}                            as units_sold,
     sum(gross_amount)                                           as gross_revenue,
     sum(discount_amount)                                        as discount_amount,
     sum(net_amount)                                             as net_revenue

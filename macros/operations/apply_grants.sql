@@ -44,3 +44,15 @@
     {%- endif -%}
     {%- do dbt.default__apply_grants(relation, filtered, should_revoke) -%}
 {%- endmacro %}
+
+{#-
+    Spark's own catalog has no privileges (GRANT is refused without a governed
+    catalog such as Unity Catalog): the `grants` config is left out, with a log
+    line, and access is the warehouse directory's (docs/engines.md).
+-#}
+{% macro spark__apply_grants(relation, grant_config, should_revoke=True) -%}
+    {%- if grant_config -%}
+        {{ log('grants: not applied on Spark (no privileges in its catalog): '
+            ~ relation.render()) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -26,7 +26,7 @@
                 {%- for column in source.columns.values() -%}
                     {%- do columns.append(
                         adapter.quote(column.name) ~ ' '
-                        ~ (column.data_type or dbt.type_string())
+                        ~ warehouse_data_type(column.data_type or 'text')
                     ) -%}
                 {%- endfor -%}
                 {%- if not statements -%}
@@ -36,10 +36,10 @@
                 {%- endif -%}
                 {%- do statements.append(
                     'create table if not exists ' ~ relation.render()
-                    ~ ' (' ~ columns | join(', ') ~ ')'
+                    ~ ' (' ~ columns | join(', ') ~ ')' ~ table_format_clause()
                 ) -%}
             {%- endif -%}
         {%- endfor -%}
-        {{ statements | join(';\n') }}
+        {{ statements_sql(statements) }}
     {%- endif -%}
 {%- endmacro %}

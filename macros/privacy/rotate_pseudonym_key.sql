@@ -5,6 +5,9 @@
     does both, under the writer lock).
 -#}
 {% macro rotate_pseudonym_key() -%}
-    {%- do run_query(ensure_pseudonym_key(rotate=true)) -%}
+    {%- set sql = ensure_pseudonym_key(rotate=true) -%}
+    {%- if sql | trim -%}
+        {%- do run_query(sql) -%}
+    {%- endif -%}
     {{ log('pseudonym key rotated: rebuild dim_customer and what reads it', info=True) }}
 {%- endmacro %}

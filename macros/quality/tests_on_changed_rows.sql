@@ -40,9 +40,10 @@
         {%- do conditions.append(changed) -%}
     {%- endif -%}
     {%- if conditions -%}
-        {#- the marker comment tells the quality report which rows the test read -#}
+        {#- the marker comment tells the quality report which rows the test read;
+            the alias keeps Spark from reading `where (...)` as one (t where(col)) -#}
         {%- set filtered -%}
-            (select * from {{ relation }} where ({{ conditions | join(') and (') }})
+            (select * from {{ relation }} as dbt_filtered where ({{ conditions | join(') and (') }})
             {%- if changed %} /* changed rows: {{ changed }} */{% endif %}) dbt_subquery
         {%- endset -%}
         {%- do return(filtered) -%}

@@ -44,7 +44,7 @@ funnel as (
                 as {{ step }}_customer_count,
         {%- endfor %}
         {%- for step, events in steps.items() %}
-            sum(case when response_type = '{{ step }}' then 1 else 0 end)
+            {{ bigint_sum("case when response_type = '" ~ step ~ "' then 1 else 0 end") }}
                 as {{ events }},
         {%- endfor %}
         sum(case when response_type = 'converted' then conversion_value end)

@@ -88,8 +88,10 @@ customer_activity as (
         order_totals.last_order_date,
         {{- gold_line_revenue_or_zero('line_totals') | indent(4) }},
         as_of.as_of_date,
-        {{ dbt.datediff('order_totals.last_order_date', 'as_of.as_of_date', 'day') }}
-            as days_since_last_order
+        cast(
+            {{ dbt.datediff('order_totals.last_order_date', 'as_of.as_of_date', 'day') }}
+            as {{ dbt.type_int() }}
+        )   as days_since_last_order
     from customer_ids
     cross join as_of
     left join order_totals

@@ -73,7 +73,8 @@ product_days as (
         sum(margin_amount)                                   as margin_amount,
         sum(case when cost_amount is not null then net_amount end)
             as costed_net_revenue,
-        sum(case when cost_amount is null then 1 else 0 end) as uncosted_line_count,
+        {{ bigint_sum('case when cost_amount is null then 1 else 0 end') }}
+            as uncosted_line_count,
         max(source_load_id)                                  as source_load_id
     from lines_to_summarise
     group by order_date, coalesce(product_id, {{ unknown_member_key() }})

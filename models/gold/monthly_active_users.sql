@@ -67,13 +67,11 @@ active_customers as (
     select
         customer_months.activity_month,
         count(*) as active_customer_count,
-        sum(
-            case
+        {{ bigint_sum('''case
                 when customer_cohorts.first_activity_month
                     = customer_months.activity_month then 1
                 else 0
-            end
-        )        as new_customer_count
+            end''') }} as new_customer_count
     from customer_months
     inner join customer_cohorts
         on customer_months.customer_id = customer_cohorts.customer_id

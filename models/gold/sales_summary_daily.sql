@@ -199,9 +199,9 @@ customer_totals as (
     select
         order_date,
         count(*) as customer_count,
-        sum(case when first_order_date = order_date then 1 else 0 end)
+        {{ bigint_sum('case when first_order_date = order_date then 1 else 0 end') }}
             as new_customer_count,
-        sum(case when first_order_date < order_date then 1 else 0 end)
+        {{ bigint_sum('case when first_order_date < order_date then 1 else 0 end') }}
             as returning_customer_count
     from customer_days
     group by order_date

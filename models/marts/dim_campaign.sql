@@ -18,7 +18,7 @@ campaigns as (
 {%- set duration_days -%}
     case
         when end_date >= start_date
-            then {{ dbt.datediff('start_date', 'end_date', 'day') }} + 1
+            then cast({{ dbt.datediff("start_date", "end_date", "day") }} + 1 as {{ dbt.type_int() }})
     end
 {%- endset %}
 

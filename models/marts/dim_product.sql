@@ -23,8 +23,7 @@ products as (
     case
         when retail_price > 0 and unit_cost is not null
             then cast(
-                (cast(retail_price as {{ dbt.type_numeric() }}) - unit_cost)
-                / cast(retail_price as {{ dbt.type_numeric() }})
+                {{ exact_divide('retail_price - unit_cost', 'retail_price', 4) }}
                 as numeric(9, 4)
             )
     end

@@ -17,13 +17,14 @@ from typing import Annotated
 
 import typer
 
-from warehouse import __version__, db, docs, embedded, mapping, pipeline, secrets, show
+from warehouse import __version__, db, docs, embedded, engines, mapping, pipeline, secrets, show
 from warehouse import console as output
 from warehouse.config import Settings, load_settings
 from warehouse.contract import parse_batch_date
 from warehouse.dbt_runner import dbt_environment, write_profile
+from warehouse.engines import runner as engine_runner
 from warehouse.errors import WarehouseError
-from warehouse.ingest import IngestError
+from warehouse.ingest import IngestError, IngestResult
 from warehouse.quality import alerts
 from warehouse.quality import report as quality_report
 from warehouse.reset import reset
@@ -76,7 +77,22 @@ def _options(
     """E-commerce analytics warehouse: generate, ingest and build with dbt on PostgreSQL."""
 
 
-def _context() -> tuple[Settings, db.Connection]:
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        metavar="ENGINE",
+        help="Where the warehouse runs: postgres (default), duckdb or spark "
+        "(or WAREHOUSE_ENGINE; docs/engines.md).",
+        show_default=False,
+    ),
+]
+
+
+def _context(command: str, engine: str | None = None) -> tuple[Settings, db.Connection]:
+    """Settings and PostgreSQL connection of a command that runs on PostgreSQL;
+    refused in one line when WAREHOUSE_ENGINE (or ``engine``) names another."""
+    engines.require_postgres(engines.resolve_engine(engine), command)
     settings = load_settings()
     return settings, db.resolve(settings)
 
@@ -87,7 +103,7 @@ def _context() -> tuple[Settings, db.Connection]:
 @db_app.command("start")
 def db_start() -> None:
     """Start the embedded server (or check the external one answers), create the database."""
-    settings, conn = _context()
+    settings, conn = _context("db start")
     db.ensure_database(settings, conn)
     where = "embedded server" if conn.embedded else "external server"
     console.print(f"[green]ready[/]: {where} at {conn.url()}")
@@ -96,7 +112,7 @@ def db_start() -> None:
 @db_app.command("stop")
 def db_stop() -> None:
     """Stop the embedded server. An external server is left alone."""
-    settings, conn = _context()
+    settings, conn = _context("db stop")
     if not conn.embedded:
         console.print(f"PGHOST names an external server ({conn.url()}); nothing to stop.")
         return
@@ -109,7 +125,7 @@ def db_stop() -> None:
 @db_app.command("status")
 def db_status() -> None:
     """Say which server is used and whether it is up."""
-    settings, conn = _context()
+    settings, conn = _context("db status")
     if conn.embedded:
         state = embedded.read_state(settings.pgdata)
         status = f"running (pid {state.pid})" if state.running else "stopped"
@@ -128,17 +144,22 @@ def db_status() -> None:
 
 
 @db_app.command("url")
-def db_url() -> None:
+def db_url(engine: EngineOption = None) -> None:
     """Print the connection URL of the warehouse database, password included,
-    for psql and other clients: psql "$(warehouse db url)"."""
-    _, conn = _context()
+    for psql and other clients: psql "$(warehouse db url)". With --engine duckdb,
+    the DuckDB file's path: duckdb "$(warehouse db url --engine duckdb)"."""
+    engine = engines.resolve_engine(engine)
+    if engine == engines.DUCKDB:
+        print(engines.duckdb_path(load_settings()))
+        return
+    _, conn = _context("db url", engine)
     print(conn.url(with_password=True))
 
 
 @db_app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def db_psql(ctx: typer.Context) -> None:
     """Open psql on the warehouse database (extra arguments go to psql)."""
-    settings, conn = _context()
+    settings, conn = _context("db psql")
     db.ensure_database(settings, conn)
     psql = str(embedded.psql_path())
     env = {**os.environ, **conn.libpq_env()}
@@ -153,7 +174,7 @@ def env() -> None:
     ETL role and PGPASSFILE, a password file only you can read), DBT_PROFILES_DIR
     of the generated profile, and this installation's dbt and psql first on PATH.
     """
-    settings, conn = _context()
+    settings, conn = _context("env")
     write_profile(settings)
     for key, value in dbt_environment(settings, conn).items():
         if key == "PGPASSWORD" and (conn.embedded or not value):
@@ -223,10 +244,14 @@ AllowLateBatchOption = Annotated[
 
 
 def _pipeline_context(
-    wait: float, verbose: bool = True, progress: output.RunProgress | None = None
+    command: str,
+    wait: float,
+    verbose: bool = True,
+    progress: output.RunProgress | None = None,
+    engine: str | None = None,
 ) -> pipeline.Context:
     """Quiet (dbt's nodes on the progress display) unless ``verbose``."""
-    settings, conn = _context()
+    settings, conn = _context(command, engine)
     on_event = progress.on_dbt_event if progress is not None and not verbose else None
     return pipeline.Context(settings, conn, wait, output.listener, verbose, on_event)
 
@@ -264,10 +289,16 @@ def ingest(
     ] = None,
     wait: WaitOption = 0,
     allow_late_batch: AllowLateBatchOption = False,
+    engine: EngineOption = None,
 ) -> None:
     """Load every pending landing batch into the raw schema (COPY), in batch-date order."""
     batch = _batch(reload, "--reload")
-    ctx = _pipeline_context(wait)
+    engine = engines.resolve_engine(engine)
+    if engine != engines.POSTGRES:
+        if not _local_ingest(engine, landing, batch, allow_late_batch).ok:
+            raise typer.Exit(1)
+        return
+    ctx = _pipeline_context("ingest", wait, engine=engines.POSTGRES)
     landing = landing or ctx.settings.landing_dir
     with output.run_progress(landing) as progress:
         outcome = pipeline.ingest(
@@ -279,12 +310,42 @@ def ingest(
         raise typer.Exit(1)
 
 
+def _local_ingest(
+    engine: str, landing: Path | None, reload: date | None, allow_late_batch: bool
+) -> IngestResult:
+    """The ingestion on an engine without a server (warehouse.engines)."""
+    settings = load_settings()
+    landing = landing or settings.landing_dir
+    output.console.rule(f"ingest on {engine}")
+    with output.run_progress(landing) as progress:
+        result = engine_runner.ingest(
+            engine, settings, landing, reload=reload, allow_late_batch=allow_late_batch,
+            on_file=progress.on_file,
+        )  # fmt: skip
+    output.show_ingest(result)
+    return result
+
+
+def _local_build(engine: str, dbt_args: list[str], full_tests: bool) -> None:
+    """dbt build on an engine without a server; unit tests with --full-tests."""
+    settings = load_settings()
+    args = dbt_args if full_tests else [*dbt_args, *pipeline.WITHOUT_UNIT_TESTS]
+    output.console.rule(f"dbt build on {engine}")
+    result = engine_runner.build(engine, settings, args)
+    if result.returncode != 0:
+        raise engines.EngineError(
+            f"dbt build on {engine} failed (exit {result.returncode}); dbt's log: "
+            f"{result.log_dir / 'dbt.log'}"
+        )
+
+
 @app.command("build", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def build(
     ctx: typer.Context,
     wait: WaitOption = 0,
     verbose: VerboseOption = False,
     full_tests: FullTestsOption = False,
+    engine: EngineOption = None,
 ) -> None:
     """Run `dbt build` on the warehouse database (extra arguments go to dbt) and
     record the quality of what it built. After new loads, the incremental models'
@@ -292,10 +353,16 @@ def build(
     (--full-tests: every row, and the unit tests); with nothing
     loaded since the last whole build, only what changed in the project is built
     (dbt's state:modified+)."""
+    engine = engines.resolve_engine(engine)
+    if engine != engines.POSTGRES:
+        _local_build(engine, list(ctx.args), full_tests)
+        return
     started = time.monotonic()
     with output.run_progress() as progress:
         outcome = pipeline.build(
-            _pipeline_context(wait, verbose, progress), list(ctx.args), full_tests
+            _pipeline_context("build", wait, verbose, progress, engines.POSTGRES),
+            list(ctx.args),
+            full_tests,
         )
     if outcome.nothing_to_do:
         output.console.print(outcome.nothing_to_do, highlight=False, soft_wrap=True)
@@ -314,16 +381,23 @@ def run(
     allow_late_batch: AllowLateBatchOption = False,
     full_tests: FullTestsOption = False,
     verbose: VerboseOption = False,
+    engine: EngineOption = None,
 ) -> None:
     """The daily job: ingest every pending batch, check source freshness, dbt build,
     assess data quality, write the report, alert. Exit 0 only when all passed;
     after a failure the next run resumes from the failed step."""
     started = time.monotonic()
-    settings, conn = _context()
+    engine = engines.resolve_engine(engine)
+    if engine != engines.POSTGRES:
+        if not _local_ingest(engine, landing, None, allow_late_batch).ok:
+            raise typer.Exit(1)
+        _local_build(engine, ["--full-refresh"] if full_refresh else [], full_tests)
+        return
+    settings, conn = _context("run", engine)
     landing = landing or settings.landing_dir
     output.console.rule(f"run on {conn.url()}")
     with output.run_progress(landing) as progress:
-        ctx = _pipeline_context(wait, verbose, progress)
+        ctx = _pipeline_context("run", wait, verbose, progress, engine)
         outcome = pipeline.run(
             ctx, landing, full_refresh, report_dir, pipeline_webhook(), on_file=progress.on_file,
             allow_late_batch=allow_late_batch, full_tests=full_tests,
@@ -357,10 +431,10 @@ def backfill(
     started = time.monotonic()
     first, last = _batch(start, "--from"), _batch(end, "--to")
     assert first is not None and last is not None
-    settings, _ = _context()
+    settings, _ = _context("backfill")
     landing = landing or settings.landing_dir
     with output.run_progress(landing) as progress:
-        ctx = _pipeline_context(wait, verbose, progress)
+        ctx = _pipeline_context("backfill", wait, verbose, progress)
         outcome = pipeline.backfill(
             ctx, landing, first, last, report_dir, pipeline_webhook(), on_file=progress.on_file
         )
@@ -380,7 +454,9 @@ def pii_rotate_key(wait: WaitOption = 0, verbose: VerboseOption = False) -> None
     full rebuild of dim_customer and everything that reads it."""
     started = time.monotonic()
     with output.run_progress() as progress:
-        outcome = pipeline.rotate_pseudonym_key(_pipeline_context(wait, verbose, progress))
+        outcome = pipeline.rotate_pseudonym_key(
+            _pipeline_context("pii rotate-key", wait, verbose, progress)
+        )
     _end(outcome, started)
 
 
@@ -396,7 +472,7 @@ def report(
     ] = None,
 ) -> None:
     """Write the data-quality report of the latest run: HTML (opens offline) and JSON."""
-    settings, conn = _context()
+    settings, conn = _context("report")
     html, json_path = quality_report.write_for_database(conn, out or settings.home / "reports")
     output.console.print(f"report: {html}\n  json: {json_path}", highlight=False, soft_wrap=True)
 
@@ -413,7 +489,7 @@ def reset_command(
     """Start over: drop the warehouse database (every layer, load manifest, run
     history) and delete the generated batches of the landing zone (nothing else
     in it). Asks first, unless --yes."""
-    settings, conn = _context()
+    settings, conn = _context("reset")
     landing = None if keep_landing else (landing or settings.landing_dir)
     what = f"drop the database {conn.url()}" + (
         f" and delete the generated batches in {landing}" if landing else ""
@@ -457,7 +533,7 @@ def docs_command(
 ) -> None:
     """dbt's documentation site (models, columns, lineage): generate it from the
     warehouse database and serve it on http://HOST:PORT until Ctrl-C."""
-    settings, conn = _context()
+    settings, conn = _context("docs")
     if generate:
         folder = docs.generate(settings, conn)
         output.console.print(f"docs generated in {folder}", highlight=False, soft_wrap=True)
@@ -484,7 +560,7 @@ def mapping_command(
 ) -> None:
     """Write the data mapping (every source column to the staging, mart and gold
     columns it feeds, with the rule applied) from dbt's manifest and catalog."""
-    settings, conn = _context()
+    settings, conn = _context("mapping")
     folder = docs.generate(settings, conn) if generate else docs.docs_dir(settings)
     if not (folder / "manifest.json").exists():
         raise docs.DbtError(
@@ -519,7 +595,7 @@ def show_command(
 ) -> None:
     """A quick look at a model's rows, without SQL: warehouse show dim_customer
     --where state=TX --limit 5. The filters are query parameters, never SQL."""
-    settings, conn = _context()
+    settings, conn = _context("show")
     relation = show.find_relation(show.load_manifest(show.newest_manifest(settings)), model)
     conditions = [show.parse_condition(text) for text in where or []]
     db.ensure_server(settings, conn)
@@ -529,10 +605,17 @@ def show_command(
 
 
 @app.command("status")
-def status(landing: LandingOption = None) -> None:
+def status(landing: LandingOption = None, engine: EngineOption = None) -> None:
     """The database in use, the last runs with durations, success rate and median
     duration over the last 30, watermarks per entity and pending batches."""
-    settings, conn = _context()
+    engine = engines.resolve_engine(engine)
+    if engine != engines.POSTGRES:
+        settings = load_settings()
+        output.show_engine_status(
+            engine_runner.read_status(engine, settings, landing or settings.landing_dir)
+        )
+        return
+    settings, conn = _context("status", engine)
     db.ensure_server(settings, conn)
     with db.connect(conn) as pg:
         current = read_status(pg, conn.url(), landing or settings.landing_dir)

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from warehouse import db, summary
+from warehouse.engines.runner import EngineStatus
 from warehouse.ingest import FileResult, IngestResult
 from warehouse.landing import discover
 from warehouse.pipeline import RunOutcome
@@ -363,3 +364,29 @@ def show_status(status: Status) -> None:
             )
         else:
             console.print(f"pending in {status.landing}: none", highlight=False)
+
+
+def show_engine_status(status: EngineStatus) -> None:
+    """`warehouse status` on an engine without a server (warehouse.engines)."""
+    console.print(f"engine: {status.engine}, data in {status.location}", highlight=False)
+    if status.loads:
+        table = Table(title="Watermarks (last batch loaded per entity)", box=box.SIMPLE_HEAD)
+        for column in ("entity", "last batch", "files", "quarantined"):
+            table.add_column(column)
+        for entity, last_batch, files, quarantined in status.loads:
+            table.add_row(entity, last_batch.isoformat(), str(files), str(quarantined))
+        console.print(table)
+    else:
+        console.print(f"nothing loaded yet (run `warehouse run --engine {status.engine}`)")
+    if status.landing_error:
+        console.print(f"[yellow]landing[/]: {status.landing_error}", highlight=False)
+    elif status.pending:
+        files = sum(len(v) for v in status.pending.values())
+        days = ", ".join(d.isoformat() for d in status.pending)
+        console.print(
+            f"pending: {files} files in {len(status.pending)} batches ({days})",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        console.print("pending: none")

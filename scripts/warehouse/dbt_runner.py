@@ -90,11 +90,12 @@ def write_profile(settings: Settings) -> Path:
     return target
 
 
-def dbt_environment(settings: Settings, conn: Connection) -> dict[str, str]:
-    """The variables dbt needs: the connection, the profile folder, the target."""
+def dbt_environment(settings: Settings, conn: Connection | None) -> dict[str, str]:
+    """The variables dbt needs: the connection, the profile folder, the target.
+    Without ``conn`` (an engine without a server), no connection."""
+    connection = {**conn.libpq_env(), "PGPASSWORD": conn.password} if conn is not None else {}
     return {
-        **conn.libpq_env(),
-        "PGPASSWORD": conn.password,
+        **connection,
         "DBT_PROFILES_DIR": str(settings.profiles_dir),
         "DBT_TARGET": settings.dbt_target,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -152,7 +153,7 @@ def parse_event(line: str) -> tuple[str, dict[str, Any] | None]:
 def run_dbt(
     args: list[str],
     settings: Settings,
-    conn: Connection,
+    conn: Connection | None,
     echo: bool = True,
     label: str = "dbt",
     dbt_vars: dict | None = None,
@@ -161,6 +162,7 @@ def run_dbt(
     tests_since: int | None = None,
     on_event: Callable[[dict[str, Any]], None] | None = None,
     target_dir: Path | None = None,
+    engine_env: dict[str, str] | None = None,
 ) -> DbtResult:
     """Run ``dbt <args>`` in the project folder, in an invocation folder of its
     own (or ``target_dir``); print dbt's lines when ``echo`` (and pass them to
@@ -171,11 +173,12 @@ def run_dbt(
     warehouse.load_ceiling (macro load_ceiling), not as a var: dbt re-parses
     the whole project when its vars change. ``tests_since`` (a load id) goes
     the same way: the data tests of incremental models then read only the rows
-    of loads above it."""
+    of loads above it. ``engine_env``: the target and data folder of an engine
+    without a server (warehouse.engines.dbt_environment), then ``conn`` is None."""
     write_profile(settings)
     # dbt is not this package: coverage (make test) does not follow it there
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
-    env = {**inherited, **dbt_environment(settings, conn)}
+    env = {**inherited, **dbt_environment(settings, conn), **(engine_env or {})}
     env["DBT_LOG_FORMAT"] = "json"
     env.setdefault("DBT_LOG_FORMAT_FILE", "debug")
     if target_dir is not None:

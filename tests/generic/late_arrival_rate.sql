@@ -24,10 +24,10 @@ first_batch as (
 ),
 
 recent_rows as (
-    select {{ model }}.*
-    from {{ model }}
+    select model_rows.*
+    from (select * from {{ model }}) as model_rows
     cross join first_batch
-    where {{ event_date_column }} >= first_batch.first_received_date
+    where model_rows.{{ event_date_column }} >= first_batch.first_received_date
 ),
 
 late_rows as (

@@ -1,6 +1,6 @@
 -- depends_on: {{ ref('int_replaced_records') }}
 {{ config(
-    materialized='incremental',
+    materialized='table' if target.type == 'spark' else 'incremental',
     unique_key=['entity', 'record_id'],
     incremental_strategy='replace_records',
     on_schema_change='fail',
