@@ -91,7 +91,8 @@ customer_activity as (
         cast(
             {{ dbt.datediff('order_totals.last_order_date', 'as_of.as_of_date', 'day') }}
             as {{ dbt.type_int() }}
-        )   as days_since_last_order
+        )
+            as days_since_last_order
     from customer_ids
     cross join as_of
     left join order_totals

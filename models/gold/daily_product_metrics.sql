@@ -65,17 +65,17 @@ lines_to_summarise as (
 product_days as (
     select
         order_date,
-        coalesce(product_id, {{ unknown_member_key() }})     as product_id,
-        count(distinct order_id)                             as order_count,
-        count(*)                                             as line_count,
+        coalesce(product_id, {{ unknown_member_key() }}) as product_id,
+        count(distinct order_id)                         as order_count,
+        count(*)                                         as line_count,
         {{ gold_line_revenue() | indent(4) }},
-        sum(cost_amount)                                     as cost_amount,
-        sum(margin_amount)                                   as margin_amount,
+        sum(cost_amount)                                 as cost_amount,
+        sum(margin_amount)                               as margin_amount,
         sum(case when cost_amount is not null then net_amount end)
             as costed_net_revenue,
         {{ bigint_sum('case when cost_amount is null then 1 else 0 end') }}
             as uncosted_line_count,
-        max(source_load_id)                                  as source_load_id
+        max(source_load_id)                              as source_load_id
     from lines_to_summarise
     group by order_date, coalesce(product_id, {{ unknown_member_key() }})
 ),

@@ -71,7 +71,8 @@ active_customers as (
                 when customer_cohorts.first_activity_month
                     = customer_months.activity_month then 1
                 else 0
-            end''') }} as new_customer_count
+            end''') }}
+            as new_customer_count
     from customer_months
     inner join customer_cohorts
         on customer_months.customer_id = customer_cohorts.customer_id

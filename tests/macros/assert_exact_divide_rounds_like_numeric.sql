@@ -16,26 +16,36 @@ with
 
 cases as (
     {%- for numerator, denominator, scale, expected in cases %}
-    select
-        {{ loop.index }}                                        as case_number,
-        cast({{ expected if expected is not none else 'null' }} as numeric(18, 4))
-                                                                as expected_value,
-        cast(
-            {{ exact_divide(
-                'cast(' ~ numerator ~ ' as numeric(18, 2))',
-                'cast(' ~ denominator ~ ' as numeric(18, 2))',
-                scale,
-            ) }}
-            as numeric(18, 4)
-        )                                                       as actual_value
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        {%- set quotient = exact_divide(
+            'cast(' ~ numerator ~ ' as numeric(18, 2))',
+            'cast(' ~ denominator ~ ' as numeric(18, 2))',
+            scale,
+        ) %}
+        select
+            {{ loop.index }}
+                as case_number,
+            cast({{ expected if expected is not none else 'null' }} as numeric(18, 4))
+                as expected_value,
+            cast({{ quotient }} as numeric(18, 4))
+                as actual_value
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
+),
+
+results as (
+    select
+        case_number,
+        expected_value,
+        actual_value,
+        case
+            when actual_value is null and expected_value is null then 0
+            when actual_value = expected_value then 0
+            else 1
+        end as is_wrong
+    from cases
 )
 
-select * from cases
-where not (
-    (actual_value is null and expected_value is null)
-    or coalesce(actual_value = expected_value, false)
-)
+select * from results
+where is_wrong = 1
