@@ -8,7 +8,8 @@ DuckDB and Spark, over an empty build of the seeds and staging models: the
 rules live once, in default__ macros, and each engine supplies primitives.
 The warehouse is new: the raw tables are the empty placeholders of
 create_missing_raw_tables, so the build is empty and quick.
-Spark needs Java; without it the Spark case is skipped."""
+Spark needs Java; without it the Spark case is skipped (marker spark: .ci/run
+runs it after make test)."""
 
 from __future__ import annotations
 
@@ -89,6 +90,7 @@ def assert_rules_passed(output: str) -> None:
         assert re.search(rf"PASS (\S+::)?{name} ", plain), f"{name} did not pass"
 
 
+@pytest.mark.db
 def test_postgres(fresh_db: db.Connection, tmp_path: Path) -> None:
     # plain dbt, not the CLI: it needs every PG* variable, also for the embedded server
     assert_rules_passed(dbt_build("ci", tmp_path, fresh_db.libpq_env()))
@@ -100,6 +102,7 @@ def test_duckdb(tmp_path: Path) -> None:
     assert_rules_passed(dbt_build("duckdb", tmp_path, env))
 
 
+@pytest.mark.spark
 @pytest.mark.skipif(
     shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
     reason="Spark needs Java 17 (java on the PATH or JAVA_HOME)",
