@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pyspark.sql import functions as F
 
 from warehouse.config import load_settings
 from warehouse.engines import spark_session
@@ -62,6 +63,28 @@ def test_spark_loads_like_duckdb(tmp_path: Path) -> None:
 
         again = ingest_landing(store, landing)
         assert again.ok and again.rows_loaded == 0 and again.count("skipped") == 4
+
+        # what killed processes leave: a load's rows and quarantined lines written
+        # without its manifest row (the commit cut before its end), a rewrite cut
+        # after dropping the old table, another cut while writing the new one
+        spark = store.spark
+        spark.table("raw.orders").withColumn(
+            "_load_id", F.lit(999).cast("bigint")
+        ).write.insertInto("raw.orders")
+        spark.table("audit.quarantine").withColumn(
+            "load_id", F.lit(999).cast("bigint")
+        ).write.insertInto("audit.quarantine")
+        spark.table("raw.customers").write.format("parquet").saveAsTable("raw.customers__rewrite")
+        spark.sql("drop table raw.customers")
+        spark.table("raw.products").limit(1).write.format("parquet").saveAsTable(
+            "raw.products__rewrite"
+        )
+        mended = ingest_landing(store, landing)
+        assert mended.ok and mended.rows_loaded == 0 and mended.count("skipped") == 4
+        for entity in ENTITIES:
+            assert spark_rows(store, f"raw.{entity}", raw_compared(entity)) == raw[entity], entity
+        assert spark_rows(store, "audit.quarantine", QUARANTINE_COMPARED) == quarantine
+        assert not [t.name for t in spark.catalog.listTables("raw") if t.name.endswith("__rewrite")]
 
         path = landing / "2025-01-02" / "orders.csv"
         path.write_text(path.read_text() + order(22) + "\n")

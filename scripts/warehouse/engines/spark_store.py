@@ -5,6 +5,11 @@ text columns and PostgreSQL's NULL rules.
 Parquet tables have no transactions: a load's rows, quarantined lines,
 replaced loads and manifest row are held until ``commit`` and written then,
 the manifest last, so a load that fails before its commit writes nothing.
+A process killed in a commit is mended when the next ingestion opens the
+tables (``recover``): rows of loads the manifest never recorded are taken out,
+so the file loads once. A table is changed whole only by writing its new rows
+to a table beside it, then dropping the old one and renaming the new, so a
+kill leaves either table complete.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from datetime import UTC, date
 from typing import Any
 
 from warehouse.config import Settings
-from warehouse.contract import RAW_METADATA_COLUMNS, Entity
+from warehouse.contract import ENTITIES, RAW_METADATA_COLUMNS, Entity
 from warehouse.engines import spark_session
 from warehouse.engines.local import MANIFEST_COLUMNS, QUARANTINE_COLUMNS, Load
 from warehouse.engines.reading import Part
@@ -76,6 +81,10 @@ assert tuple(MANIFEST_TYPES) == MANIFEST_COLUMNS
 assert tuple(QUARANTINE_TYPES) == QUARANTINE_COLUMNS
 
 
+#: The table a rewrite writes beside the one it replaces (``_rewrite``).
+REWRITE_SUFFIX = "__rewrite"
+
+
 def quote_ident(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
@@ -117,6 +126,8 @@ class SparkStore:
     def ensure_tables(self, entities: list[Entity]) -> None:
         for schema in ("audit", RAW_SCHEMA):
             self.spark.sql(f"create database if not exists {schema}")
+        for table in self._load_tables():
+            self._finish_rewrite(table[0])
         self.spark.sql(table_ddl("audit.load_manifest", MANIFEST_TYPES))
         self.spark.sql(table_ddl("audit.quarantine", QUARANTINE_TYPES))
         self.spark.sql(table_ddl(f"{RAW_SCHEMA}.{REPLACED_LOADS}", REPLACED_TYPES))
@@ -129,6 +140,56 @@ class SparkStore:
                     continue
                 self.spark.sql(f"drop table {table}")  # dbt's empty placeholder
             self.spark.sql(table_ddl(table, raw_types(entity)))
+        self.recover()
+
+    def _load_tables(self) -> list[tuple[str, str]]:
+        """Every table a load writes, with the column that holds its load id
+        (a replaced load's row belongs to the load that replaced it)."""
+        tables = [
+            ("audit.load_manifest", "load_id"),
+            ("audit.quarantine", "load_id"),
+            (f"{RAW_SCHEMA}.{REPLACED_LOADS}", "replaced_by"),
+        ]
+        return tables + [(f"{RAW_SCHEMA}.{entity.name}", "_load_id") for entity in ENTITIES]
+
+    def recover(self) -> None:
+        """Take out the rows of loads the manifest does not record: a load
+        killed while its commit wrote them, before the manifest row (written
+        last). Without this, its file would load again under the same load id."""
+        from pyspark.sql import functions as F
+
+        recorded = self.spark.table("audit.load_manifest").select(
+            F.col("load_id").alias("_recorded")
+        )
+        for table, column in self._load_tables()[1:]:
+            if not self.spark.catalog.tableExists(table):
+                continue
+            rows = self.spark.table(table)
+            unrecorded = rows.join(recorded, rows[column] == recorded["_recorded"], "left_anti")
+            if unrecorded.limit(1).count():
+                kept = rows.join(recorded, rows[column] == recorded["_recorded"], "left_semi")
+                self._rewrite(table, kept)
+
+    def _rewrite(self, table: str, frame: Any) -> None:
+        """``table`` replaced by ``frame``'s rows: written to a table beside it,
+        then the old dropped and the new renamed. A kill before the drop leaves
+        the old table (the new one is dropped next time), after it the complete
+        new one (renamed next time: ``_finish_rewrite``)."""
+        beside = f"{table}{REWRITE_SUFFIX}"
+        self.spark.sql(f"drop table if exists {beside}")
+        frame.write.format("parquet").saveAsTable(beside)
+        self.spark.sql(f"drop table {table}")
+        self.spark.sql(f"alter table {beside} rename to {table}")
+
+    def _finish_rewrite(self, table: str) -> None:
+        """Finish or undo a rewrite of ``table`` that a kill cut short."""
+        beside = f"{table}{REWRITE_SUFFIX}"
+        if not self.spark.catalog.tableExists(beside):
+            return
+        if self.spark.catalog.tableExists(table):
+            self.spark.sql(f"drop table {beside}")  # cut before the drop: maybe partial
+        else:
+            self.spark.sql(f"alter table {beside} rename to {table}")
 
     def _manifest_exists(self) -> bool:
         return self.spark.catalog.tableExists("audit.load_manifest")
@@ -310,7 +371,7 @@ class SparkStore:
             [tuple(row[name] for name in MANIFEST_COLUMNS) for row in rows],
             ddl_schema(MANIFEST_TYPES),
         )
-        frame.write.insertInto("audit.load_manifest", overwrite=True)
+        self._rewrite("audit.load_manifest", frame)
 
     def watermarks(self) -> list[tuple[str, date, int, int]]:
         if not self._manifest_exists():
