@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.contract import RAW_METADATA_COLUMNS, Entity
-from warehouse.engines.local import MANIFEST_COLUMNS, Load
+from warehouse.engines.local import MANIFEST_COLUMNS, Load, quarantine_rows
 from warehouse.ingest.raw_tables import RAW_SCHEMA
 
 METADATA_TYPES = {
@@ -222,21 +222,7 @@ class DuckDBStore:
         ).fetchone()[0]
         self.conn.executemany(
             "insert into audit.quarantine values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    first + n,
-                    load.load_id,
-                    load.file.batch_date,
-                    load.file.entity.name,
-                    load.file.relative_path,
-                    bad.line,
-                    bad.reason,
-                    bad.raw,
-                    load.loaded_at,
-                    bad.offset,
-                )
-                for n, bad in enumerate(load.reading.bad)
-            ],
+            quarantine_rows(load, first),
         )
 
     def replace_loads(self, entity: str, load_ids: tuple[int, ...], replaced_by: int) -> None:

@@ -22,7 +22,7 @@ from typing import Protocol
 
 from warehouse.contract import LOAD_ORDER, Entity
 from warehouse.engines.reading import FileReading, read_file
-from warehouse.ingest.load import LateBatchError, _late_batch_message, file_digest
+from warehouse.ingest.load import LateBatchError, _late_batch_message, file_digest, loaded_before
 from warehouse.ingest.results import FileResult, IngestError, IngestResult
 from warehouse.landing import Batch, LandingFile, discover
 
@@ -111,6 +111,26 @@ class Store(Protocol):
     def loaded_files(self) -> list[str]: ...
 
 
+def quarantine_rows(load: Load, first_id: int) -> list[tuple]:
+    """The load's quarantined lines as rows of audit.quarantine (its columns,
+    QUARANTINE_COLUMNS), numbered from ``first_id``."""
+    return [
+        (
+            first_id + n,
+            load.load_id,
+            load.file.batch_date,
+            load.file.entity.name,
+            load.file.relative_path,
+            bad.line,
+            bad.reason,
+            bad.raw,
+            load.loaded_at,
+            bad.offset,
+        )
+        for n, bad in enumerate(load.reading.bad)
+    ]
+
+
 def manifest_row(
     file: LandingFile,
     status: str,
@@ -164,15 +184,8 @@ def load_file(
     started = datetime.now(UTC)
     clock = time.perf_counter()
     previous = store.previous_loads(file.relative_path)
-    if previous and not replace:
-        content_hash = file_digest(file.source)[0]
-        if all(h == content_hash for _, h in previous):
-            return FileResult(file, "skipped", started_at=started)
-        raise IngestError(
-            f"{file.path}: this file was loaded before (load {previous[-1][0]}) and its "
-            f"content has changed since; to replace batch {file.batch_date}, run "
-            f"`warehouse ingest --reload {file.batch_date}`"
-        )
+    if loaded_before(file, previous, replace):
+        return FileResult(file, "skipped", started_at=started)
     late = False
     if not previous:
         newest = store.newest_batch(file.entity.name, file.batch_date)

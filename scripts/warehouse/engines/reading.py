@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warehouse import csvlines
-from warehouse.ingest.load import _Digest, _read_header
-from warehouse.ingest.results import IngestError
+from warehouse.ingest.load import _Digest, check_header
 from warehouse.landing import LandingFile
 
 
@@ -67,21 +66,6 @@ class FileReading:
         return json.dumps(
             {"extra_columns": list(self.extra), "missing_columns": list(self.missing)}
         )
-
-
-def check_header(file: LandingFile) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
-    """The header, its extra and its missing columns; a file without the key
-    column is refused (as on PostgreSQL)."""
-    header = _read_header(file)
-    entity = file.entity
-    if entity.key not in header:
-        raise IngestError(
-            f"{file.path}, line 1: the key column {entity.key!r} is missing; "
-            f"nothing of this file was loaded"
-        )
-    extra = tuple(name for name in header if name not in entity.column_names)
-    missing = tuple(name for name in entity.column_names if name not in header)
-    return header, extra, missing
 
 
 def read_file(file: LandingFile, work_dir: Path) -> FileReading:

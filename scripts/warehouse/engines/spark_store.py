@@ -22,7 +22,7 @@ from typing import Any
 from warehouse.config import Settings
 from warehouse.contract import ENTITIES, RAW_METADATA_COLUMNS, Entity
 from warehouse.engines import spark_session
-from warehouse.engines.local import MANIFEST_COLUMNS, QUARANTINE_COLUMNS, Load
+from warehouse.engines.local import MANIFEST_COLUMNS, QUARANTINE_COLUMNS, Load, quarantine_rows
 from warehouse.engines.reading import Part
 from warehouse.ingest.raw_tables import RAW_SCHEMA, REPLACED_LOADS
 
@@ -320,21 +320,7 @@ class SparkStore:
 
     def write_quarantine(self, load: Load) -> None:
         first = self.spark.table("audit.quarantine").agg({"quarantine_id": "max"}).collect()[0][0]
-        rows = [
-            (
-                (first or 0) + 1 + n,
-                load.load_id,
-                load.file.batch_date,
-                load.file.entity.name,
-                load.file.relative_path,
-                bad.line,
-                bad.reason,
-                bad.raw,
-                load.loaded_at,
-                bad.offset,
-            )
-            for n, bad in enumerate(load.reading.bad)
-        ]
+        rows = quarantine_rows(load, (first or 0) + 1)
         frame = self.spark.createDataFrame(rows, ddl_schema(QUARANTINE_TYPES))
         self._pending.append(("audit.quarantine", frame))
 

@@ -117,6 +117,37 @@ def _read_header(file: LandingFile) -> list[str]:
     return header
 
 
+def check_header(file: LandingFile) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
+    """The header, its extra and its missing columns; a file without the key
+    column is refused."""
+    header = _read_header(file)
+    entity = file.entity
+    if entity.key not in header:
+        raise IngestError(
+            f"{file.path}, line 1: the key column {entity.key!r} is missing; "
+            f"nothing of this file was loaded"
+        )
+    extra = tuple(name for name in header if name not in entity.column_names)
+    missing = tuple(name for name in entity.column_names if name not in header)
+    return header, extra, missing
+
+
+def loaded_before(file: LandingFile, previous: list[tuple[int, str]], replace: bool) -> bool:
+    """Whether the file is loaded already and is to be skipped: ``previous``
+    are its earlier loads (load id, content hash). Without ``replace``, a file
+    whose content changed since is refused."""
+    if not previous or replace:
+        return False
+    content_hash = file_digest(file.source)[0]
+    if all(h == content_hash for _, h in previous):
+        return True
+    raise IngestError(
+        f"{file.path}: this file was loaded before (load {previous[-1][0]}) and its "
+        f"content has changed since; to replace batch {file.batch_date}, run "
+        f"`warehouse ingest --reload {file.batch_date}`"
+    )
+
+
 def previous_loads(conn: psycopg.Connection, file: LandingFile) -> list[tuple[int, str]]:
     return conn.execute(
         "select load_id, content_hash from audit.load_manifest"
@@ -170,14 +201,7 @@ def load_file(
     clock = time.perf_counter()
     entity = file.entity
     progress = progress if progress is not None else LoadProgress()
-    header = _read_header(file)
-    if entity.key not in header:
-        raise IngestError(
-            f"{file.path}, line 1: the key column {entity.key!r} is missing; "
-            f"nothing of this file was loaded"
-        )
-    extra = tuple(name for name in header if name not in entity.column_names)
-    missing = tuple(name for name in entity.column_names if name not in header)
+    header, extra, missing = check_header(file)
     before = _stat(file.source)
 
     with conn.transaction():
@@ -187,15 +211,8 @@ def load_file(
             "select pg_advisory_xact_lock(hashtext('warehouse.ingest.' || %s))", (entity.name,)
         )
         previous = previous_loads(conn, file)
-        if previous and not replace:
-            content_hash = file_digest(file.source)[0]
-            if all(h == content_hash for _, h in previous):
-                return FileResult(file, "skipped", started_at=started)
-            raise IngestError(
-                f"{file.path}: this file was loaded before (load {previous[-1][0]}) and its "
-                f"content has changed since; to replace batch {file.batch_date}, run "
-                f"`warehouse ingest --reload {file.batch_date}`"
-            )
+        if loaded_before(file, previous, replace):
+            return FileResult(file, "skipped", started_at=started)
         late = not previous and _late(conn, file, replace, allow_late_batch)
         if data_dir is not None:
             check_free_space(file.path, before[0], data_dir)
