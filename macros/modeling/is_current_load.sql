@@ -45,10 +45,17 @@
     A post-hook of incremental facts: on an incremental run, delete the rows
     whose key the model would no longer produce (every version of the record
     was replaced away, or what it hangs on is gone); a full build has none.
+    An anti-join (not exists), never `not in (select ...)`: PostgreSQL hashes
+    that subquery only while it fits in work_mem, and past it (4 million order
+    lines at scale 10) rescans it for every row, a delete of hours.
 -#}
 {% macro delete_vanished(key_column, current_keys) -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
-    where {{ key_column }} not in ({{ current_keys }})
+    where not exists (
+        select 1
+        from ({{ current_keys }}) as current_keys (kept_key)
+        where current_keys.kept_key = {{ key_column }}
+    )
     {%- endif -%}
 {%- endmacro %}
