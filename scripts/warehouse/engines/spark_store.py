@@ -161,8 +161,8 @@ class SparkStore:
         recorded = self.spark.table("audit.load_manifest").select(
             F.col("load_id").alias("_recorded")
         )
-        for table, column in self._load_tables()[1:]:
-            if not self.spark.catalog.tableExists(table):
+        for table, column in self._load_tables():
+            if table == "audit.load_manifest" or not self.spark.catalog.tableExists(table):
                 continue
             rows = self.spark.table(table)
             unrecorded = rows.join(recorded, rows[column] == recorded["_recorded"], "left_anti")
